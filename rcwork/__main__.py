@@ -1,0 +1,3 @@
+from rcwork.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""Running the lesson notebooks headless with papermill (tests, the pipeline, the GPU box).
+
+A run is a folder: the executed notebooks and every file they write land under it, so two runs
+never share state and a rerun of a stage reads the files the previous stage wrote.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+
+
+def notebook_path(name: str) -> Path:
+    """``"04_distill"`` or ``"04_distill.ipynb"`` → the lesson notebook's path."""
+    path = NOTEBOOK_DIR / (name if name.endswith(".ipynb") else f"{name}.ipynb")
+    if not path.exists():
+        raise FileNotFoundError(f"no notebook {path}")
+    return path
+
+
+def run_notebook(name: str, output_dir: str | Path, parameters: dict[str, Any] | None = None,
+                 *, timeout_s: float | None = None, log_output: bool = False) -> Path:
+    """Execute a lesson notebook with papermill; returns the executed copy's path.
+
+    The kernel starts in the repository root (notebooks use paths relative to it) with
+    ``PLOTLY_RENDERER=notebook`` so figures embed plotly.js and render offline.
+    """
+    import papermill
+
+    src = notebook_path(name)
+    out_dir = Path(output_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / src.name
+    os.environ.setdefault("PLOTLY_RENDERER", "notebook")
+    papermill.execute_notebook(str(src), str(out), parameters=parameters or {},
+                               cwd=str(REPO_ROOT), kernel_name="python3", progress_bar=False,
+                               log_output=log_output, execution_timeout=timeout_s)
+    return out
