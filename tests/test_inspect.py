@@ -1,0 +1,52 @@
+"""02_inspect under papermill, and the views/widgets it is made of."""
+
+import nbformat
+import pytest
+
+from rcwork.records import write_jsonl
+from rcwork.runs import run_notebook
+from rcwork.views import record_html
+from rcwork.widgets import RecordBrowser
+from tests.test_records import make_record
+
+
+def test_record_html_shows_every_block_escaped():
+    rec = make_record()
+    rec.reflection[0].blocks[1].content += "\nassert '<b>' != 1"
+    page = record_html(rec)
+    for block in rec.reflection_blocks:
+        assert block.kind in page
+    assert "&lt;b&gt;" in page and "<b>" not in page.split("</style>")[1]
+    assert page.count('class="rc-block execution"') == 2
+
+
+def test_record_browser_filters():
+    recs = [make_record(i) for i in range(4)]
+    recs[1].metadata.rounds = 1
+    recs[3].metadata.resolved = False
+    b = RecordBrowser(recs)
+    assert b.slider.max == 3 and "1 of 4" in b.count.value
+    b.rounds.value = "1"
+    assert b._indices == [1] and "record #1" in b.count.value
+    b.rounds.value = "any"
+    b.resolved.value = "unresolved"
+    assert b._indices == [3] and "f3" in b.view.value
+    b.rounds.value = "3+"
+    assert b.view.value == "" and "no record" in b.count.value
+    with pytest.raises(ValueError):
+        RecordBrowser([])
+
+
+@pytest.mark.slow
+def test_02_inspect_runs_under_papermill(tmp_path):
+    path = tmp_path / "records.jsonl"
+    write_jsonl([make_record(i) for i in range(3)], path)
+    with open(path, "a") as fh:
+        fh.write("{broken\n")
+    out = run_notebook("02_inspect", tmp_path / "run", {"records_path": str(path)})
+    nb = nbformat.read(out, as_version=4)
+    text = "".join(o.get("text", "") for c in nb["cells"] for o in c.get("outputs", []))
+    assert "read 3 record(s), skipped 1" in text
+    views = [o for c in nb["cells"] for o in c.get("outputs", [])
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert views, "the record browser widget was not displayed"
