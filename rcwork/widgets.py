@@ -10,8 +10,10 @@ from typing import Sequence
 
 import ipywidgets as W
 
+from rcwork.distill.masks import ORDERS, STRATEGIES, describe, hidden_tokens
+from rcwork.figures import attention_mask_png
 from rcwork.records import ReflectionRecord
-from rcwork.views import record_html
+from rcwork.views import encoded_html, record_html
 
 
 def _filtered(records: Sequence[ReflectionRecord], rounds: str, resolved: str
@@ -68,3 +70,44 @@ class RecordBrowser(W.VBox):
         i = self._indices[self.slider.value]
         self.count.value = f"{self.slider.value + 1} of {len(self._indices)} (record #{i})"
         self.view.value = record_html(self.records[i])
+
+
+class MaskExplorer(W.VBox):
+    """Pick a mask strategy, block order and rate; see which tokens the student loses and its
+    attention mask.  ``sample`` is a teacher sample (``encode_record(...).teacher``)."""
+
+    def __init__(self, sample, tokens: Sequence[str], *, seed: int = 0):
+        self.sample, self.tokens, self.seed = sample, list(tokens), seed
+        self.strategy = W.Dropdown(options=list(STRATEGIES), value="block",
+                                   description="strategy")
+        self.order = W.Dropdown(options=list(ORDERS), value="EAC", description="order")
+        self.rate = W.FloatSlider(min=0.0, max=1.0, step=1 / 12, value=0.5,
+                                  description="mask rate", readout_format=".2f")
+        self.summary = W.Label()
+        self.tokens_view = W.HTML()
+        self.mask_view = W.Image(format="png", layout=W.Layout(max_width="480px"))
+        for w, cls in ((self.strategy, "rc-strategy"), (self.order, "rc-order"),
+                       (self.rate, "rc-rate"), (self.summary, "rc-mask-summary"),
+                       (self.tokens_view, "rc-tokens"), (self.mask_view, "rc-mask")):
+            w.add_class(cls)
+        for w in (self.strategy, self.order, self.rate):
+            w.observe(self._update, names="value")
+        super().__init__([W.HBox([self.strategy, self.order, self.rate]), self.summary,
+                          self.tokens_view, self.mask_view])
+        self.add_class("rc-mask-explorer")
+        self._update()
+
+    def hidden(self) -> list[bool]:
+        return hidden_tokens(self.sample, self.strategy.value, self.rate.value,
+                             order=self.order.value, seed=self.seed)
+
+    def _update(self, *_):
+        self.order.disabled = self.strategy.value != "block"
+        hidden = self.hidden()
+        d = describe(self.sample, hidden)
+        self.summary.value = (f"hidden: {d['instruction_hidden']}/{d['instruction_tokens']} "
+                              f"instruction tokens, {d['reflection_hidden']}/"
+                              f"{d['reflection_tokens']} reflection tokens; the student reads "
+                              f"{d['tokens'] - d['hidden']} of {d['tokens']} tokens")
+        self.tokens_view.value = encoded_html(self.sample, self.tokens, hidden)
+        self.mask_view.value = attention_mask_png(hidden)

@@ -50,3 +50,56 @@ def test_02_inspect_runs_under_papermill(tmp_path):
     views = [o for c in nb["cells"] for o in c.get("outputs", [])
              if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert views, "the record browser widget was not displayed"
+
+
+def test_student_attention_mask_rules():
+    from rcwork.figures import student_attention
+
+    hidden = [False, True, False, True]
+    m = student_attention(hidden)
+    assert m[0] == [1, 0, 0, 0]
+    assert m[1] == [0, 1, 0, 0]  # a hidden query keeps only itself
+    assert m[2] == [1, 0, 1, 0]  # causal, and never attends a hidden key
+    assert m[3] == [0, 0, 0, 1]
+
+
+def test_attention_mask_png_matches_the_rules():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from rcwork.figures import attention_mask_png, student_attention
+
+    hidden = [False, True, False, True, False]
+    img = np.asarray(Image.open(io.BytesIO(attention_mask_png(hidden, size=5))))
+    assert (img[..., 0] < 100).astype(int).tolist() == student_attention(hidden)
+
+
+def test_mask_explorer_updates(tiny):
+    from rcwork.encoding import encode_record
+    from rcwork.widgets import MaskExplorer
+
+    _, tok = tiny
+    enc = encode_record(make_record(), tok).teacher
+    w = MaskExplorer(enc, tok.convert_ids_to_tokens(enc.input_ids))
+    w.rate.value = 0.0
+    at_zero = sum(w.hidden())
+    w.rate.value = 1.0
+    assert sum(w.hidden()) > at_zero
+    assert "reflection tokens" in w.summary.value
+    assert bytes(w.mask_view.value).startswith(b"\x89PNG")
+    w.strategy.value = "random_token"
+    assert w.order.disabled
+
+
+@pytest.mark.slow
+def test_03_mask_visualize_runs_under_papermill(tmp_path):
+    path = tmp_path / "records.jsonl"
+    write_jsonl([make_record(i) for i in range(3)], path)
+    out = run_notebook("03_mask_visualize", tmp_path / "run",
+                       {"records_path": str(path), "model": "tiny"})
+    nb = nbformat.read(out, as_version=4)
+    html_out = [o for c in nb.cells for o in c.get("outputs", [])
+                if "text/html" in o.get("data", {})]
+    assert any("rc-tok" in o["data"]["text/html"] for o in html_out)
