@@ -1,0 +1,35 @@
+"""The main job end to end on the tiny model: every lesson under papermill, then the report."""
+
+import json
+import re
+
+import pytest
+
+from rcwork.pipeline import PROFILES, STAGES, run_pipeline
+
+
+@pytest.mark.slow
+def test_ci_pipeline_runs_every_stage_and_writes_the_report(tmp_path):
+    run_dir, report = tmp_path / "run", tmp_path / "report" / "index.html"
+    state = run_pipeline("ci", run_dir, report)
+    assert [s for s in state["stages"]] == [name for name, _, _ in STAGES]
+    assert all(s["status"] == "done" for s in state["stages"].values())
+    assert (run_dir / "synthesize" / "summary.json").exists()
+    metrics = json.loads((run_dir / "distill" / "metrics.json").read_text())
+    assert metrics["steps"] == PROFILES["ci"]["distill"]["max_steps"]
+    for name in ("base", "distilled"):
+        results = json.loads((run_dir / "evaluate" / name / "results.json").read_text())
+        assert results["n_problems"] == PROFILES["ci"]["evaluate"]["limit"]
+    page = report.read_text()
+    text = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ", page, flags=re.S)
+    assert "Synthesis of reflection sequences" in text and "stage not run" not in text
+    assert "Held-out records" in text and "pass@1" in text
+    assert page.count("plotly.js v") <= 2  # plotly.js inlined once (its banner may repeat)
+    notebooks = sorted((report.parent / "notebooks").glob("*.html"))
+    assert len(notebooks) == len(STAGES)
+
+    # A rerun skips the finished stages and only rebuilds the report.
+    again = run_pipeline("ci", run_dir, report)
+    assert again["stages"] == state["stages"]
+    with pytest.raises(ValueError, match="holds a 'ci' run"):
+        run_pipeline("demo", run_dir)
