@@ -1,7 +1,7 @@
 """``rcwork pipeline``: the lessons run headless, in order, then the HTML report (``make run``).
 
 Each stage is one notebook executed by papermill into the run folder, with parameters from a
-*profile*: ``demo`` (the embedded model, about half an hour on a 2-core CPU), ``ci`` (the tiny
+*profile*: ``demo`` (the embedded model, about 25 minutes on a 2-core CPU), ``ci`` (the tiny
 model, a couple of minutes), or ``gpu`` (the same steps with a larger budget).  Stages hand each
 other files, never memory: synthesis writes records, distillation reads the seed records and
 writes a checkpoint, evaluation scores the base model and the checkpoint.
@@ -26,12 +26,12 @@ SEED = "data/reflections/seed.jsonl"
 # name → per-notebook parameter overrides.  Output paths are filled in by STAGES below.
 PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "demo": {
-        "synthesize": dict(teacher_model="embedded", num_problems=20, max_rounds=4, workers=2,
-                           max_new_tokens=320),
+        "synthesize": dict(teacher_model="embedded", num_problems=10, max_rounds=3, workers=2,
+                           max_new_tokens=256),
         "inspect": dict(model="embedded"),
         "masks": dict(model="embedded"),
         "distill": dict(model="embedded", data=SEED),
-        "evaluate": dict(benchmark="humaneval", limit=40, max_new_tokens=384, batch_size=16),
+        "evaluate": dict(benchmark="humaneval", limit=20, max_new_tokens=384, batch_size=16),
     },
     "ci": {
         "synthesize": dict(teacher_model="tiny", num_problems=2, max_rounds=2, workers=1,

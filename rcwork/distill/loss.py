@@ -1,0 +1,180 @@
+"""The three loss terms of reflection self-distillation, computed from one forward pass.
+
+``loss = w_ntp * NTP(teacher) + w_student * NTP(student, final answer) + w_kl * KL(p_teacher || p_student)``
+
+* NTP(teacher): next-token cross-entropy on every trained token of the teacher samples
+  ``[RI, RS, I, FC]`` (and of instruction pairs, which get only this term);
+* NTP(student): cross-entropy of the final answer (and eos) as the masked student predicts it;
+* KL: ``sum_v p_t(v) (log p_t(v) - log p_s(v))`` at the same final-answer positions, with the
+  teacher's distribution detached (the paper's code: ``kl_div(log_softmax(s), softmax(t).detach())``).
+
+Each term is a mean over its target tokens.  :func:`loss_sums` returns sums and counts instead so
+the trainer can normalise by the token counts of the whole global batch (every micro-batch on
+every rank), which makes a distributed run's loss equal to a single-process run's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+
+from rcwork.distill.batching import (DistillBatch, DistillItem, Layout, layout, make_batch,
+                                     model_inputs, resolve_layout)
+from rcwork.encoding import IGNORE, EncodedRecord, encode_pair, encode_record
+from rcwork.records import InstructionPair, ReflectionRecord
+
+
+@dataclass
+class LossSums:
+    ntp: torch.Tensor
+    student_ntp: torch.Tensor
+    kl: torch.Tensor
+    ntp_tokens: int
+    final_tokens: int
+
+
+@dataclass
+class LossTerms:
+    """Per-token means; ``total`` weights them (the paper: all weights 1)."""
+
+    ntp: torch.Tensor
+    student_ntp: torch.Tensor
+    kl: torch.Tensor
+    ntp_tokens: int
+    final_tokens: int
+
+    def total(self, ntp_weight: float = 1.0, student_weight: float = 1.0,
+              kl_weight: float = 1.0) -> torch.Tensor:
+        return ntp_weight * self.ntp + student_weight * self.student_ntp + kl_weight * self.kl
+
+    def as_floats(self) -> dict[str, float]:
+        return {"ntp": self.ntp.item(), "student_ntp": self.student_ntp.item(),
+                "kl": self.kl.item()}
+
+
+def unwrap(model: torch.nn.Module) -> torch.nn.Module:
+    """The transformers model inside DDP / DeepSpeed wrappers."""
+    while hasattr(model, "module") and isinstance(model.module, torch.nn.Module):
+        model = model.module
+    return model
+
+
+def forward_logits(model: torch.nn.Module, batch: DistillBatch, *, student_form: str = "dropped",
+                   layout_mode: str = "auto", student_pass: bool | None = None
+                   ) -> tuple[torch.Tensor, Layout]:
+    """The batch's forward call(s); logits only where a loss needs them.
+
+    Returns ``(logits, layout)`` with ``logits`` of shape ``(kept positions, vocab)``.
+    ``model`` may be wrapped (DDP, DeepSpeed): the call goes through the wrapper so gradient
+    synchronisation and ZeRO parameter gathering work as usual; ``student_pass=True`` keeps the
+    number of calls the same on every rank (see :func:`~rcwork.distill.batching.layout`).
+    """
+    core = unwrap(model)
+    impl = getattr(core.config, "_attn_implementation", None)
+    mode = resolve_layout(layout_mode, impl)
+    pad = core.config.pad_token_id if core.config.pad_token_id is not None else 0
+    lay = layout(batch, student_form, mode, pad_token_id=pad, student_pass=student_pass)
+    param = next(core.parameters())
+    parts = []
+    for p in lay.passes:
+        logits = model(**model_inputs(p, impl, param.dtype, param.device)).logits
+        if logits.dim() != 2 or logits.shape[0] != int(p.keep.sum()):
+            raise RuntimeError(f"{type(core).__name__} ignored logits_to_keep as a boolean mask; "
+                               "distillation needs transformers >= 5")
+        parts.append(logits)
+    # A placeholder's logits sit after every real pass's, so no index points at them; the
+    # loss still sums all logits with weight 0, which keeps them in the backward pass.
+    return (parts[0] if len(parts) == 1 else torch.cat(parts)), lay
+
+
+def _sums_from_logits(logits: torch.Tensor, lay: Layout) -> tuple[torch.Tensor, ...]:
+    lf = logits.float()
+    # Every logit in the graph, with weight 0: a term without tokens, or a placeholder call,
+    # still takes part in the backward pass (as every rank's collectives must).
+    zero = lf.sum() * 0.0
+    if len(lay.ntp_index):
+        target = torch.full((lf.shape[0],), IGNORE, dtype=torch.long, device=lf.device)
+        target[lay.ntp_index.to(lf.device)] = lay.ntp_target.to(lf.device)
+        ntp = F.cross_entropy(lf, target, ignore_index=IGNORE, reduction="sum") + zero
+    else:
+        ntp = zero
+    if len(lay.student_index):
+        student = lf[lay.student_index.to(lf.device)]
+        teacher = lf[lay.teacher_index.to(lf.device)].detach()
+        st = F.cross_entropy(student, lay.student_target.to(lf.device), reduction="sum")
+        kl = F.kl_div(F.log_softmax(student, -1), F.log_softmax(teacher, -1), log_target=True,
+                      reduction="sum")
+    else:
+        st = kl = zero
+    return ntp, st, kl
+
+
+def loss_sums(model: torch.nn.Module, batch: DistillBatch, *, student_form: str = "dropped",
+              layout_mode: str = "auto", student_pass: bool | None = None) -> LossSums:
+    logits, lay = forward_logits(model, batch, student_form=student_form, layout_mode=layout_mode,
+                                 student_pass=student_pass)
+    ntp, st, kl = _sums_from_logits(logits, lay)
+    return LossSums(ntp, st, kl, len(lay.ntp_index), len(lay.student_index))
+
+
+def loss_terms(model: torch.nn.Module, batch: DistillBatch, student_form: str = "dropped", *,
+               layout_mode: str = "auto") -> LossTerms:
+    """NTP(teacher), NTP(student, final answer) and KL(teacher || student), each a token mean."""
+    s = loss_sums(model, batch, student_form=student_form, layout_mode=layout_mode)
+    return LossTerms(s.ntp / max(s.ntp_tokens, 1), s.student_ntp / max(s.final_tokens, 1),
+                     s.kl / max(s.final_tokens, 1), s.ntp_tokens, s.final_tokens)
+
+
+def student_final_logits(model: torch.nn.Module, batch: DistillBatch,
+                         student_form: str = "dropped", *, layout_mode: str = "auto"
+                         ) -> torch.Tensor:
+    """The student's logits at the final-answer positions, in item then position order."""
+    logits, lay = forward_logits(model, batch, student_form=student_form, layout_mode=layout_mode)
+    return logits[lay.student_index.to(logits.device)]
+
+
+@torch.no_grad()
+def heldout_metrics(model: torch.nn.Module, tokenizer, records: Sequence[ReflectionRecord],
+                    *, max_len: int | None = None, batch_size: int = 4) -> dict[str, float]:
+    """How a model does on held-out records.
+
+    ``nll_final_given_instruction``: mean per-token NLL of the final answer (and eos) given only
+    the instruction, laid out as at test time (``bos, I, FC, eos``) — the number distillation
+    should lower.  ``ntp``, ``student_ntp`` and ``kl`` are the training terms with the whole
+    reflection hidden (rate 1).
+    """
+    core = unwrap(model)
+    was_training = core.training
+    core.eval()
+    sums = dict(ntp=0.0, student_ntp=0.0, kl=0.0, nll=0.0)
+    counts = dict(ntp=0, final=0, nll=0)
+    try:
+        enc = [r if isinstance(r, EncodedRecord) else encode_record(r, tokenizer, max_len=max_len)
+               for r in records]
+        for i in range(0, len(enc), batch_size):
+            s = loss_sums(model, make_batch(enc[i:i + batch_size], strategy="all", rate=1.0))
+            sums["ntp"] += float(s.ntp)
+            sums["student_ntp"] += float(s.student_ntp)
+            sums["kl"] += float(s.kl)
+            counts["ntp"] += s.ntp_tokens
+            counts["final"] += s.final_tokens
+        pairs = [encode_pair(InstructionPair(r.instruction, r.final), tokenizer)
+                 for r in records if isinstance(r, ReflectionRecord)]
+        for i in range(0, len(pairs), batch_size):
+            batch = DistillBatch([DistillItem(p, None, j) for j, p in
+                                  enumerate(pairs[i:i + batch_size])])
+            s = loss_sums(model, batch)
+            sums["nll"] += float(s.ntp)
+            counts["nll"] += s.ntp_tokens
+    finally:
+        core.train(was_training)
+    out = {"records": len(records),
+           "ntp": sums["ntp"] / max(counts["ntp"], 1),
+           "student_ntp": sums["student_ntp"] / max(counts["final"], 1),
+           "kl": sums["kl"] / max(counts["final"], 1)}
+    if counts["nll"]:
+        out["nll_final_given_instruction"] = sums["nll"] / counts["nll"]
+    return out

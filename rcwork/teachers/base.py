@@ -1,0 +1,166 @@
+"""The teacher protocol: batched chat completion, whatever serves the model.
+
+A teacher takes a batch of conversations (OpenAI/TRL-style ``[{"role", "content"}]`` lists) and
+returns one completion per conversation.  Stop strings are cut off with the same semantics on
+every backend: the completion ends *before* the first stop string, which is not included (the
+OpenAI convention; ``transformers serve`` and ``generate(stop_strings=...)`` keep it, so every
+backend truncates again here).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+
+ChatMessage = dict[str, str]
+Conversation = list[ChatMessage]
+
+
+@runtime_checkable
+class Teacher(Protocol):
+    """What synthesis needs from a model.
+
+    ``name`` goes into each record's ``metadata.teacher``; ``describe()`` is what a run's config
+    file stores: it must never contain a secret.
+    """
+
+    name: str
+
+    def chat(self, conversations: Sequence[Conversation], *, max_new_tokens: int = 512,
+             temperature: float = 0.0, stop: Sequence[str] | None = None) -> list[str]: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+def truncate_at_stop(text: str, stop: Sequence[str] | None) -> str:
+    """``text`` up to (not including) the earliest occurrence of any stop string."""
+    if not stop:
+        return text
+    cut = len(text)
+    for s in stop:
+        if s:
+            i = text.find(s)
+            if i != -1:
+                cut = min(cut, i)
+    return text[:cut]
+
+
+def validate_conversations(conversations: Sequence[Conversation]) -> None:
+    for i, conv in enumerate(conversations):
+        if not conv:
+            raise ValueError(f"conversation {i} is empty")
+        for j, msg in enumerate(conv):
+            if not isinstance(msg, dict) or msg.get("role") not in ("system", "user", "assistant"):
+                raise ValueError(f"conversation {i} message {j}: expected a dict with role "
+                                 f"system/user/assistant, got {msg!r:.80}")
+            if not isinstance(msg.get("content"), str):
+                raise ValueError(f"conversation {i} message {j}: content must be a string")
+
+
+# ---------------------------------------------------------------- batching across threads
+
+
+@dataclass
+class _Request:
+    conversations: list[Conversation]
+    key: tuple
+    result: list[str] | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+@dataclass
+class BatchStats:
+    calls: int = 0
+    conversations: int = 0
+    batch_sizes: list[int] = field(default_factory=list)
+
+    @property
+    def mean_batch(self) -> float:
+        return self.conversations / self.calls if self.calls else 0.0
+
+
+class BatchQueue:
+    """Merges concurrent ``chat`` calls from worker threads into one batched generate call.
+
+    There is no background thread: a caller that finds the model idle becomes the *leader*,
+    waits up to ``wait_s`` for other threads' requests with the same generation settings
+    (``key``), runs one batch of at most ``max_batch_size`` conversations, hands out the results
+    and wakes the others; one of them leads the next batch.  Only the leader touches the model,
+    so a model that is not thread-safe is shared safely.
+    """
+
+    def __init__(self, generate: Callable[[list[Conversation], tuple], list[str]], *,
+                 max_batch_size: int = 8, wait_s: float = 0.25):
+        self._generate = generate
+        self.max_batch_size = max(1, int(max_batch_size))
+        self.wait_s = wait_s
+        self._cv = threading.Condition()
+        self._pending: list[_Request] = []
+        self._busy = False
+        self.stats = BatchStats()
+
+    def _pending_size(self, key: tuple) -> int:
+        return sum(len(r.conversations) for r in self._pending if r.key == key)
+
+    def submit(self, conversations: list[Conversation], key: tuple) -> list[str]:
+        if not conversations:
+            return []
+        # A request larger than one batch is split so that each piece fits.
+        if len(conversations) > self.max_batch_size:
+            out: list[str] = []
+            for i in range(0, len(conversations), self.max_batch_size):
+                out += self.submit(conversations[i:i + self.max_batch_size], key)
+            return out
+        req = _Request(list(conversations), key)
+        with self._cv:
+            self._pending.append(req)
+            self._cv.notify_all()
+            while not req.done:
+                if self._busy:
+                    self._cv.wait()
+                    continue
+                self._busy = True
+                lead_key = self._pending[0].key  # oldest request first: no starvation
+                deadline = time.monotonic() + self.wait_s
+                while self._pending_size(lead_key) < self.max_batch_size:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._cv.wait(left)
+                batch: list[_Request] = []
+                size = 0
+                for r in list(self._pending):
+                    if r.key == lead_key and size + len(r.conversations) <= self.max_batch_size:
+                        batch.append(r)
+                        size += len(r.conversations)
+                        self._pending.remove(r)
+                self._cv.release()
+                try:
+                    flat = [c for r in batch for c in r.conversations]
+                    try:
+                        texts = self._generate(flat, lead_key)
+                        error = None
+                    except BaseException as e:  # handed to every caller in the batch
+                        texts, error = None, e
+                finally:
+                    self._cv.acquire()
+                i = 0
+                for r in batch:
+                    n = len(r.conversations)
+                    if error is None:
+                        r.result = texts[i:i + n]
+                    r.error = error
+                    r.done = True
+                    i += n
+                self.stats.calls += 1
+                self.stats.conversations += size
+                self.stats.batch_sizes.append(size)
+                self._busy = False
+                self._cv.notify_all()
+        if req.error is not None:
+            raise req.error
+        assert req.result is not None
+        return req.result
