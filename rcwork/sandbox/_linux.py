@@ -113,6 +113,18 @@ def hide_directory(directory: str, expose: list[str]) -> None:
         os.close(fd)
 
 
+def expose_readonly(path: str, fd: int) -> None:
+    """Bind the directory open at ``fd`` (an ``O_PATH`` handle taken before ``path`` was covered)
+    back at ``path``, read-only."""
+    old_umask = os.umask(0o022)  # the sandbox's uid must be able to traverse the parents
+    try:
+        os.makedirs(path, exist_ok=True)
+    finally:
+        os.umask(old_umask)
+    mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+    mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
 def bind_writable(path: str) -> None:
     """Give ``path`` its own writable mount, inside a file system otherwise read-only."""
     mount(path, path, None, MS_BIND)

@@ -118,8 +118,16 @@ def _prepare_namespaces() -> list[str]:
 def _init(request: dict, fds: list[int], status: socket.socket) -> None:
     try:
         _linux.unshare(_linux.CLONE_NEWNS)
+        prefixes = _python_prefixes()
         for directory in ("/tmp", "/dev/shm"):
+            # A Python installation under /tmp (a venv in a clone there, as CI may make) must
+            # stay visible through the private tmpfs: keep a handle, cover, bind it back.
+            inside = [(p, os.open(p, os.O_PATH | os.O_DIRECTORY)) for p in prefixes
+                      if p.startswith(directory + "/")]
             _linux.mount_tmpfs(directory, size_mb=request["workdir_mb"], mode=0o700, uid=request["uid"])
+            for path, fd in inside:
+                _linux.expose_readonly(path, fd)
+                os.close(fd)
         for path in request["writable"]:
             _linux.bind_writable(path)
         _linux.mount_proc()
