@@ -77,6 +77,8 @@ def test_loss_weights_and_ablations(tmp_path):
     no_distill.train()
     assert losses(no_distill, "student_ntp") == [0.0, 0.0] == losses(no_distill, "kl")
     assert losses(no_distill) == pytest.approx(losses(no_distill, "ntp"), rel=1e-5)
+    # no student, so no mask: a mask-rate curve would plot a schedule nothing followed
+    assert all("mask_rate" not in e for e in no_distill.state.log_history)
 
     only_pairs = make_trainer(tmp_path / "p", ablation="no_reflection", pairs=4, max_steps=2)
     assert len(only_pairs.train_dataset) == 4 and only_pairs.train_dataset.num_reflection == 0

@@ -186,7 +186,8 @@ class DistillTrainer(Trainer):
                 terms = self.accelerator.gather(terms).view(-1, 3).mean(0)
             terms = terms.cpu() / len(self._term_steps)
             logs["ntp"], logs["student_ntp"], logs["kl"] = (round(float(t), 6) for t in terms)
-            logs["mask_rate"] = round(self._rate, 6)
+            if self.args.distill:
+                logs["mask_rate"] = round(self._rate, 6)
             self._terms.zero_()
             self._term_steps.clear()
         super().log(logs, start_time)
