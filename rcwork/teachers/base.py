@@ -105,6 +105,14 @@ class BatchQueue:
     def _pending_size(self, key: tuple) -> int:
         return sum(len(r.conversations) for r in self._pending if r.key == key)
 
+    def chat(self, conversations: Sequence[Conversation], *, max_new_tokens: int,
+             temperature: float, stop: Sequence[str] | None) -> list[str]:
+        """A teacher's ``chat``: validate, then queue under the generation settings as the key
+        (``(max_new_tokens, temperature, stop)``, which ``generate`` unpacks)."""
+        validate_conversations(conversations)
+        key = (int(max_new_tokens), float(temperature), tuple(stop or ()))
+        return self.submit(list(conversations), key)
+
     def submit(self, conversations: list[Conversation], key: tuple) -> list[str]:
         if not conversations:
             return []

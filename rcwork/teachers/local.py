@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Sequence
 
-from rcwork.teachers.base import BatchQueue, Conversation, truncate_at_stop, validate_conversations
+from rcwork.teachers.base import BatchQueue, Conversation, truncate_at_stop
 
 
 class TransformersTeacher:
@@ -69,9 +69,8 @@ class TransformersTeacher:
 
     def chat(self, conversations: Sequence[Conversation], *, max_new_tokens: int = 512,
              temperature: float = 0.0, stop: Sequence[str] | None = None) -> list[str]:
-        validate_conversations(conversations)
-        key = (int(max_new_tokens), float(temperature), tuple(stop or ()))
-        return self._queue.submit(list(conversations), key)
+        return self._queue.chat(conversations, max_new_tokens=max_new_tokens,
+                                temperature=temperature, stop=stop)
 
     def _generate_batch(self, conversations: list[Conversation], key: tuple) -> list[str]:
         max_new_tokens = key[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from rcwork.teachers.base import BatchQueue, Conversation, truncate_at_stop, validate_conversations
+from rcwork.teachers.base import BatchQueue, Conversation, truncate_at_stop
 
 
 def _import_vllm():
@@ -41,9 +41,8 @@ class VLLMTeacher:
 
     def chat(self, conversations: Sequence[Conversation], *, max_new_tokens: int = 512,
              temperature: float = 0.0, stop: Sequence[str] | None = None) -> list[str]:
-        validate_conversations(conversations)
-        key = (int(max_new_tokens), float(temperature), tuple(stop or ()))
-        return self._queue.submit(list(conversations), key)
+        return self._queue.chat(conversations, max_new_tokens=max_new_tokens,
+                                temperature=temperature, stop=stop)
 
     def _generate_batch(self, conversations: list[Conversation], key: tuple) -> list[str]:
         max_new_tokens, temperature, stop = key
