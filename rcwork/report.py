@@ -35,6 +35,14 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def _stage_json(page: _Page, path: Path) -> dict[str, Any] | None:
+    """A stage's output file, or None after noting on the page that the stage has not run."""
+    data = _read_json(path)
+    if data is None:
+        page.add(f'<p class="missing">no {path}: stage not run</p>')
+    return data
+
+
 def _table(rows: list[list[Any]], header: list[str]) -> str:
     def cell(v: Any) -> str:
         if isinstance(v, float):
@@ -70,9 +78,8 @@ class _Page:
 
 def _synthesis_section(page: _Page, d: Path) -> None:
     page.add("<h2>1 · Synthesis of reflection sequences</h2>")
-    summary = _read_json(d / "summary.json")
+    summary = _stage_json(page, d / "summary.json")
     if summary is None:
-        page.add(f'<p class="missing">no {d / "summary.json"}: stage not run</p>')
         return
     page.add(f"<p>{summary.get('records', 0)} problems processed: {summary.get('kept', 0)} "
              f"records kept, {summary.get('filtered', 0)} filtered, "
@@ -95,9 +102,8 @@ def _synthesis_section(page: _Page, d: Path) -> None:
 
 def _distill_section(page: _Page, d: Path) -> None:
     page.add("<h2>2 · Dynamically masked reflection self-distillation</h2>")
-    metrics = _read_json(d / "metrics.json")
+    metrics = _stage_json(page, d / "metrics.json")
     if metrics is None:
-        page.add(f'<p class="missing">no {d / "metrics.json"}: stage not run</p>')
         return
     cfg = metrics.get("config", {})
     page.add("<p>" + ", ".join(f"{k} = {html.escape(str(v))}" for k, v in cfg.items()) + "</p>")
