@@ -3,13 +3,15 @@
 One distillation step (forward and backward, no optimizer) on the same batch of seed records with
 the embedded model, at mask rates 0, 1/3, 2/3 and 1:
 
-* form (a), as the paper's code runs it: teacher and student as two rows of one batch, a 2-D
+* form (a), as the authors' code runs it: teacher and student as two rows of one batch, a 2-D
   attention mask zero on the student's hidden tokens, full-vocabulary logits everywhere
-  (:func:`rcwork.distill.reference.paper_loss_terms`);
+  (:func:`rcwork.distill.reference.authors_loss`);
 * form (b): hidden tokens dropped, survivors keep their position_ids, sequences packed, logits
   only where a loss needs them (:func:`rcwork.distill.loss_terms`).
 
-Both must give the same three loss terms (to 1e-4).  Reported per rate: step time (median of
+The dropped form must give the same three loss terms (to 1e-4) as rcwork's attention-mask form
+of the same targets (computed once per rate, untimed; the authors' targets differ slightly, see
+``docs/method.md``).  Reported per rate: step time (median of
 ``--repeats``, the forms interleaved so machine load hits both alike), tokens/s, peak memory
 (max RSS growth of a fresh process running that step), and the ratio (b)/(a) averaged over the
 rates, by wall-clock and by CPU time (the machine may be shared: CPU time is the steadier
@@ -72,9 +74,13 @@ def _batch(enc, rate, args):
 
 def _step(model, batch, form):
     from rcwork.distill import loss_terms
-    from rcwork.distill.reference import paper_loss_terms
+    from rcwork.distill.reference import authors_loss
 
-    terms = paper_loss_terms(model, batch) if form == "a" else loss_terms(model, batch, "dropped")
+    if form == "a":
+        authors_loss(model, batch).total.backward()
+        model.zero_grad(set_to_none=True)
+        return None
+    terms = loss_terms(model, batch, "dropped")
     terms.total().backward()
     model.zero_grad(set_to_none=True)
     return terms
@@ -178,7 +184,11 @@ def main(argv=None) -> int:
                 terms[form] = _step(model, batch, form)
                 times[form].append(time.perf_counter() - t0)
                 cpu[form].append(time.process_time() - c0)
-        ta, tb = terms["a"], terms["b"]
+        from rcwork.distill import loss_terms
+
+        with torch.no_grad():
+            ta = loss_terms(model, batch, "attention")
+        tb = terms["b"]
         diff = max(abs(getattr(ta, k).item() - getattr(tb, k).item())
                    for k in ("ntp", "student_ntp", "kl"))
         row = {"rate": str(Fraction(rate).limit_denominator(3)), "max_abs_term_diff": diff,

@@ -7,8 +7,10 @@ functions of these per-token arrays.
 Labels follow the paper: every token trains except user messages and execution blocks (the
 environment writes those) and bos.  ``final_labels`` are the distillation targets: the final
 answer message and eos.  The *teacher sample* is ``[RI, RS, I, FC]``: the record with its
-re-answer instruction replaced by the source instruction, so that the student, which cannot see
-RI and (part of) RS, reads ``[I, FC]`` at the very same positions as the teacher.
+re-answer instruction replaced by the source instruction I (the bare problem, not RI: RI is the
+stage-1 reflection prompt with the problem inside), so that the student, which cannot see RI and
+(part of) RS, reads ``[I, FC]`` at the very same positions as the teacher, and ``[I, FC]`` is
+exactly what a test-time prompt and answer look like (``docs/method.md``).
 """
 
 from __future__ import annotations
@@ -155,7 +157,7 @@ def encode_record(record: ReflectionRecord, tokenizer: PreTrainedTokenizerBase, 
                   max_len: int | None = None) -> EncodedRecord:
     """Encode a record and its teacher sample; raises :class:`SampleTooLong` past ``max_len``."""
     sample = _encode_four_parts(record, tokenizer, max_len)
-    teacher = _encode_four_parts(replace(record, reanswer_instruction=record.instruction),
+    teacher = _encode_four_parts(replace(record, reanswer_instruction=record.source_instruction),
                                  tokenizer, max_len)
     return EncodedRecord(sample, teacher)
 

@@ -1,7 +1,10 @@
 """Reflection records: the unit of data that synthesis writes and distillation reads.
 
 A record is the paper's four parts, ``[reflection instruction, reflection sequence, re-answer
-instruction, final answer]``.  The reflection sequence is a list of messages, each an ordered list
+instruction, final answer]``, plus the *source instruction* I: the bare problem, which the
+teacher sample puts in the re-answer slot (``[RI, RS, I, FC]``) and which a model sees at test
+time.  RI is what the teacher saw in stage 1 (the reflection prompt with the problem inside), so
+RI and I differ; ``docs/data-format.md`` says how I travels in the public shape.  The reflection sequence is a list of messages, each an ordered list
 of blocks of kind ``code`` (C), ``execution`` (E) or ``text`` (A, analysis).  The public
 ReflectionSeq datasets store the same thing as ``messages: [{role, content: [{type, content}]}]``;
 ``to_messages``/``from_messages`` convert losslessly so that files from either side can be read.
@@ -63,11 +66,15 @@ class Metadata:
 
 @dataclass
 class ReflectionRecord:
+    """``instruction`` is RI (the stage-1 prompt as the teacher saw it); ``source_instruction``
+    is I (the bare problem, the test-time prompt)."""
+
     instruction: str
     reflection: list[Message]
     reanswer_instruction: str
     final: list[Block]
     metadata: Metadata = field(default_factory=Metadata)
+    source_instruction: str = field(kw_only=True)
 
     @property
     def reflection_blocks(self) -> list[Block]:
@@ -94,8 +101,17 @@ def _block_to_json(b: Block) -> dict[str, str]:
     return {"type": b.kind, "content": b.content}
 
 
+# The metadata key that carries I when it is not the re-answer message's text.
+SOURCE_INSTRUCTION_KEY = "source_instruction"
+
+
 def to_messages(record: ReflectionRecord) -> dict[str, Any]:
-    """The public ReflectionSeq shape (plus a ``metadata`` key, which readers may ignore)."""
+    """The public ReflectionSeq shape (plus a ``metadata`` key, which readers may ignore).
+
+    I is written to ``metadata.source_instruction`` unless it equals the re-answer message
+    (the public datasets' convention, where the second user turn holds the problem), so a file
+    in either convention round-trips unchanged.
+    """
     messages = [{"role": "user", "content": [{"type": "text", "content": record.instruction}]}]
     messages += [{"role": m.role, "content": [_block_to_json(b) for b in m.blocks]}
                  for m in record.reflection]
@@ -104,6 +120,8 @@ def to_messages(record: ReflectionRecord) -> dict[str, Any]:
     messages.append({"role": "assistant", "content": [_block_to_json(b) for b in record.final]})
     meta = asdict(record.metadata)
     extra = meta.pop("extra")
+    if record.source_instruction != record.reanswer_instruction:
+        extra = {**extra, SOURCE_INSTRUCTION_KEY: record.source_instruction}
     return {"messages": messages, "metadata": {**meta, **extra}}
 
 
@@ -164,7 +182,8 @@ def _parse_metadata(obj: Any, ctx: _Ctx) -> Metadata:
     if obj is None:
         return Metadata()
     ctx.expect(obj, dict, "metadata")
-    extra = {k: v for k, v in obj.items() if k not in ("source", "teacher", "rounds", "resolved")}
+    extra = {k: v for k, v in obj.items()
+             if k not in ("source", "teacher", "rounds", "resolved", SOURCE_INSTRUCTION_KEY)}
     return Metadata(
         source=ctx.expect(obj.get("source", ""), str, "metadata.source"),
         teacher=ctx.expect(obj.get("teacher", ""), str, "metadata.teacher"),
@@ -176,8 +195,9 @@ def _parse_metadata(obj: Any, ctx: _Ctx) -> Metadata:
 
 def from_messages(obj: Any, *, source: str = "<memory>", line: int | None = None
                   ) -> ReflectionRecord:
-    """Parse the public ``messages`` shape: user instruction, reflection messages, user
-    re-answer instruction, assistant final answer."""
+    """Parse the public ``messages`` shape: user instruction (RI), reflection messages, user
+    re-answer instruction, assistant final answer.  The source instruction I is
+    ``metadata.source_instruction`` when present, else the re-answer message's text."""
     ctx = _Ctx(source, line)
     ctx.expect(obj, dict, "<record>")
     if "messages" not in obj:
@@ -198,8 +218,15 @@ def from_messages(obj: Any, *, source: str = "<memory>", line: int | None = None
     if any(b.kind == "execution" for b in final.blocks):
         raise ctx.fail(f"messages[{last}].content", "the final answer cannot hold an execution block")
     reanswer = _single_text(msgs[last - 1], ctx, f"messages[{last - 1}]", "re-answer instruction")
+    meta = obj.get("metadata")
+    source = reanswer
+    if isinstance(meta, dict) and SOURCE_INSTRUCTION_KEY in meta:
+        source = ctx.expect(meta[SOURCE_INSTRUCTION_KEY], str,
+                            f"metadata.{SOURCE_INSTRUCTION_KEY}")
+        if not source.strip():
+            raise ctx.fail(f"metadata.{SOURCE_INSTRUCTION_KEY}", "empty source instruction")
     return ReflectionRecord(instruction, msgs[1:last - 1], reanswer, final.blocks,
-                            _parse_metadata(obj.get("metadata"), ctx))
+                            _parse_metadata(meta, ctx), source_instruction=source)
 
 
 def pair_from_json(obj: Any, *, source: str = "<memory>", line: int | None = None

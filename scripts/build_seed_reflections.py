@@ -16,6 +16,11 @@ Usage::
     python scripts/build_seed_reflections.py            # (re)write data/reflections/seed.jsonl
     python scripts/build_seed_reflections.py --check    # compare with the committed file only
 
+Each record's reflection instruction RI is synthesis's stage-1 prompt with the problem inside
+(what a teacher in ``rcwork synthesize`` sees), and its source instruction I is the bare problem,
+so the teacher sample ``[RI, RS, I, FC]`` holds the reflection prompt once and the test-time
+prompt before the final answer.
+
 The re-answer instruction is one constant for every record, :data:`REANSWER_INSTRUCTION` (the
 paper's stage-2 prompt, reworded): keeping it constant means a model cannot learn anything from
 its wording, and it is what the synthesis pipeline sends too.
@@ -37,6 +42,7 @@ if str(ROOT) not in sys.path:
 
 from rcwork.records import (  # noqa: E402
     Block, Message, Metadata, ReflectionRecord, read_jsonl, write_jsonl)
+from rcwork.synthesis.prompts import STAGE1  # noqa: E402
 
 SOURCE = ROOT / "data" / "reflections" / "seed_source.py"
 OUTPUT = ROOT / "data" / "reflections" / "seed.jsonl"
@@ -247,9 +253,10 @@ def make_record(index: int, seed: dict[str, Any], exec_texts: list[str]) -> Refl
             blocks.append(Block("execution", next(texts)))
     rounds = len(_codes(seed))
     return ReflectionRecord(
-        instruction=seed["instruction"],
+        instruction=STAGE1.format(instruction=seed["instruction"]),
         reflection=[Message("assistant", blocks)],
         reanswer_instruction=REANSWER_INSTRUCTION,
+        source_instruction=seed["instruction"],
         final=[Block("text", seed["final_text"]), Block("code", seed["final_code"])],
         metadata=Metadata(source=SOURCE_NAME, teacher=TEACHER, rounds=rounds, resolved=True,
                           extra={"task_id": task_id(index)}),

@@ -10,12 +10,14 @@ from rcwork.encoding import (FINAL, IGNORE, INSTRUCTION, REANSWER, REFLECTION, S
                              dump, encode_many, encode_pair, encode_record)
 from rcwork.records import Block, InstructionPair, Message, ReflectionRecord
 
+# RI = "Pq": a reflection prompt "P" around the problem "q"; I = "q", the bare problem.
 RECORD = ReflectionRecord(
-    instruction="Hi",
+    instruction="Pq",
     reflection=[Message("assistant", [Block("text", "A"), Block("code", "c"),
                                       Block("execution", "E")])],
     reanswer_instruction="R",
     final=[Block("code", "F")],
+    source_instruction="q",
 )
 
 # (token, trained by NTP, distillation target) for the TEACHER sample [RI, RS, I, FC]:
@@ -23,14 +25,14 @@ RECORD = ReflectionRecord(
 # targets are the final answer message and eos.
 TEACHER = [
     ("<|im_start|>", 0, 0),
-    ("<|user|>", 0, 0), ("<|text|>", 0, 0), ("H", 0, 0), ("i", 0, 0), ("<|endofblock|>", 0, 0),
+    ("<|user|>", 0, 0), ("<|text|>", 0, 0), ("P", 0, 0), ("q", 0, 0), ("<|endofblock|>", 0, 0),
     ("<|endofmessage|>", 0, 0),
     ("<|assistant|>", 1, 0),
     ("<|text|>", 1, 0), ("A", 1, 0), ("<|endofblock|>", 1, 0),
     ("<|code|>", 1, 0), ("c", 1, 0), ("<|endofblock|>", 1, 0),
     ("<|execution|>", 0, 0), ("E", 0, 0), ("<|endofblock|>", 0, 0),
     ("<|endofmessage|>", 1, 0),
-    ("<|user|>", 0, 0), ("<|text|>", 0, 0), ("H", 0, 0), ("i", 0, 0), ("<|endofblock|>", 0, 0),
+    ("<|user|>", 0, 0), ("<|text|>", 0, 0), ("q", 0, 0), ("<|endofblock|>", 0, 0),
     ("<|endofmessage|>", 0, 0),
     ("<|assistant|>", 1, 1), ("<|code|>", 1, 1), ("F", 1, 1), ("<|endofblock|>", 1, 1),
     ("<|endofmessage|>", 1, 1),
@@ -51,24 +53,24 @@ def test_teacher_sample_labels_pinned(tiny):
     # parts: RI, RS, I (in place of the re-answer instruction), FC
     assert enc.part[1:7] == [INSTRUCTION] * 6
     assert enc.part[7:18] == [REFLECTION] * 11
-    assert enc.part[18:24] == [REANSWER] * 6
-    assert enc.part[24:29] == [FINAL] * 5
+    assert enc.part[18:23] == [REANSWER] * 5
+    assert enc.part[23:28] == [FINAL] * 5
     assert enc.block[8:17] == [0] * 3 + [1] * 3 + [2] * 3
-    assert enc.message[1] == 0 and enc.message[7] == 1 and enc.message[24] == 3
+    assert enc.message[1] == 0 and enc.message[7] == 1 and enc.message[23] == 3
 
 
 def test_record_sample_keeps_reanswer_instruction(tiny):
     _, tok = tiny
     both = encode_record(RECORD, tok)
     assert tok.decode(both.sample.input_ids) == (
-        "<|im_start|><|user|><|text|>Hi<|endofblock|><|endofmessage|>"
+        "<|im_start|><|user|><|text|>Pq<|endofblock|><|endofmessage|>"
         "<|assistant|><|text|>A<|endofblock|><|code|>c<|endofblock|>"
         "<|execution|>E<|endofblock|><|endofmessage|>"
         "<|user|><|text|>R<|endofblock|><|endofmessage|>"
         "<|assistant|><|code|>F<|endofblock|><|endofmessage|><|im_end|>")
     # [I, FC] sits at the very same positions in the teacher as [RA, FC] in the record,
-    # shifted only by the length difference of RA and I.
-    assert len(both.teacher) == len(both.sample) + 1
+    # shifted only by the length difference of RA and I (both one character here).
+    assert len(both.teacher) == len(both.sample)
 
 
 def test_pair_is_ntp_on_answer_only(tiny):

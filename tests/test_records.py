@@ -23,6 +23,7 @@ def make_record(i: int = 0) -> ReflectionRecord:
         final=[Block("text", "Final:"), Block("code", f"def f{i}(x):\n    return x + 1")],
         metadata=Metadata(source="test", teacher="hand", rounds=2, resolved=True,
                           extra={"task_id": f"t/{i}", "nested": {"a": [1, 2]}}),
+        source_instruction=f"`f{i}(x)` returning x + 1",
     )
 
 
@@ -55,6 +56,35 @@ def test_public_shape_without_metadata_and_string_content():
     rec = from_messages(obj)
     assert rec.instruction == "Do X." and rec.metadata == Metadata()
     assert rec.final_code() == "x = 1"
+    # The public datasets' convention: the second user turn carries the source instruction.
+    assert rec.source_instruction == "Again."
+
+
+def test_source_instruction_travels_in_metadata_and_round_trips():
+    rec = make_record()
+    obj = to_messages(rec)
+    assert obj["messages"][0]["content"][0]["content"] == rec.instruction  # RI
+    assert obj["messages"][2]["content"][0]["content"] == rec.reanswer_instruction
+    assert obj["metadata"]["source_instruction"] == rec.source_instruction  # I
+    back = from_messages(json.loads(json.dumps(obj)))
+    assert back == rec and "source_instruction" not in back.metadata.extra
+    assert to_messages(back) == obj
+    # A record whose I is its second user turn writes no extra key: the public file is
+    # unchanged by a read and a write.
+    public = to_messages(make_record())
+    del public["metadata"]["source_instruction"]
+    public["messages"][2]["content"][0]["content"] = make_record().source_instruction
+    assert to_messages(from_messages(public)) == public
+
+
+def test_source_instruction_errors_name_the_field():
+    obj = to_messages(make_record())
+    obj["metadata"]["source_instruction"] = 3
+    with pytest.raises(RecordError, match=r"field metadata.source_instruction: expected str"):
+        from_messages(obj)
+    obj["metadata"]["source_instruction"] = " "
+    with pytest.raises(RecordError, match=r"metadata.source_instruction: empty"):
+        from_messages(obj)
 
 
 GOOD = json.dumps(to_messages(make_record()))

@@ -58,12 +58,15 @@ def test_counts_and_metadata(records, builder):
     assert len(records) >= 60
     ids = [r.metadata.extra.get("task_id") for r in records]
     assert ids == [f"seed/{i:03d}" for i in range(1, len(records) + 1)]
-    assert len({r.instruction for r in records}) == len(records), "duplicate instructions"
+    assert len({r.source_instruction for r in records}) == len(records), "duplicate instructions"
     for r in records:
         m = r.metadata
         assert (m.source, m.teacher, m.resolved) == ("rcwork-seed", "hand-written", True)
         assert set(m.extra) == {"task_id"}
         assert r.reanswer_instruction == builder.REANSWER_INSTRUCTION
+        # RI is the stage-1 reflection prompt around the bare problem I (the paper's shape).
+        assert r.instruction == builder.STAGE1.format(instruction=r.source_instruction)
+        assert r.instruction != r.source_instruction
 
 
 def test_block_structure(records):
@@ -119,7 +122,7 @@ def test_code_blocks_and_final_answer(records):
                         and getattr(node.func, "id", "") in ("open", "input", "exec", "eval")), tid
         # the name the instruction asks for is what the final answer defines
         defined = {n.name for n in final.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-        asked = re.search(r"`([A-Za-z_]\w*)", r.instruction)
+        asked = re.search(r"`([A-Za-z_]\w*)", r.source_instruction)
         assert asked and asked.group(1) in defined, (tid, asked and asked.group(1), defined)
 
 

@@ -13,6 +13,7 @@ from rcwork.records import read_jsonl
 from rcwork.synthesis import (FilterConfig, ShardStore, SynthesisConfig, count_task_ids,
                               filter_reasons, format_record, format_summary, has_assert,
                               io_keywords, read_run, split_reply, synthesize, synthesize_problem)
+from rcwork.synthesis import prompts
 from rcwork.synthesis.store import RunLocked, repair_shard
 from rcwork.teachers import ScriptedTeacher
 
@@ -115,7 +116,8 @@ def _record(resolved=True, rounds=2, code="def f():\n    return 1", final_code="
     final = [Block("text", "ok")] + ([Block("code", final_code)] if final_code else [])
     return ReflectionRecord("do it", [Message("assistant", [Block("code", code),
                                                             Block("execution", "")])],
-                            "again", final, Metadata(rounds=rounds, resolved=resolved))
+                            "again", final, Metadata(rounds=rounds, resolved=resolved),
+                            source_instruction="it")
 
 
 def test_filter_reasons():
@@ -206,7 +208,9 @@ def test_two_stage_loop_records_blocks_rounds_and_hidden_tests(pool):
     extra = rec.metadata.extra
     assert extra["round_status"] == ["error", "ok"] and extra["stage2"] == "done"
     assert extra["hidden_tests_passed"] is False and extra["final_tests_passed"] is False
-    assert rec.instruction == problem.instruction
+    # RI is the stage-1 prompt the teacher saw; I is the bare problem (the teacher sample's I).
+    assert rec.source_instruction == problem.instruction
+    assert rec.instruction == prompts.STAGE1.format(instruction=problem.instruction)
     assert [b.kind for b in rec.final] == ["text", "code"]
     assert "It should work" not in format_record(rec)  # narration after the code is not kept
     assert filter_reasons(rec) == []

@@ -161,7 +161,7 @@ def heldout_metrics(model: torch.nn.Module, tokenizer, records: Sequence[Reflect
             sums["kl"] += float(s.kl)
             counts["ntp"] += s.ntp_tokens
             counts["final"] += s.final_tokens
-        pairs = [encode_pair(InstructionPair(r.instruction, r.final), tokenizer)
+        pairs = [encode_pair(InstructionPair(r.source_instruction, r.final), tokenizer)
                  for r in records if isinstance(r, ReflectionRecord)]
         for i in range(0, len(pairs), batch_size):
             batch = DistillBatch([DistillItem(p, None, j) for j, p in

@@ -33,6 +33,8 @@ _TASKS = [
      "assert count_a('banana') == 3"),
 ]
 
+# RI wraps the task in a reflection prompt, as synthesis does, so RI differs from I.
+REFLECT = "{task}\n\nSolve it, test your code with asserts, and fix it until they pass."
 REANSWER = "Now give the final, standalone code for the original task, without the tests."
 
 
@@ -60,8 +62,10 @@ def toy_record(i: int, seed: int = 0) -> ReflectionRecord:
     final = [Block("code", right)]
     if rng.random() < 0.3:
         final = [Block("text", "Here is the function."), Block("code", right)]
-    return ReflectionRecord(f"{task} (#{i})", reflection, REANSWER, final,
-                            Metadata(source="toy", teacher="none", rounds=2, resolved=True))
+    source = f"{task} (#{i})"
+    return ReflectionRecord(REFLECT.format(task=source), reflection, REANSWER, final,
+                            Metadata(source="toy", teacher="none", rounds=2, resolved=True),
+                            source_instruction=source)
 
 
 def toy_records(n: int, seed: int = 0) -> list[ReflectionRecord]:

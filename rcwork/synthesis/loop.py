@@ -200,9 +200,9 @@ def synthesize_problem(problem: Problem, teacher: Teacher, executor: Executor,
     cfg = config or LoopConfig()
     start = time.perf_counter()
     trace = Trace()
+    stage1 = prompts.STAGE1.format(instruction=problem.instruction)  # RI of the record
     conv: Conversation = [{"role": "system", "content": prompts.SYSTEM},
-                          {"role": "user",
-                           "content": prompts.STAGE1.format(instruction=problem.instruction)}]
+                          {"role": "user", "content": stage1}]
     blocks: list[Block] = []
     resolved = False
     last_code: str | None = None
@@ -277,9 +277,10 @@ def synthesize_problem(problem: Problem, teacher: Teacher, executor: Executor,
     if not blocks:  # the reader needs a non-empty reflection message to round-trip
         blocks = [Block("text", "")]
     return ReflectionRecord(
-        instruction=problem.instruction,
+        instruction=stage1,
         reflection=[Message("assistant", blocks)],
         reanswer_instruction=prompts.REANSWER,
+        source_instruction=problem.instruction,
         final=final,
         metadata=Metadata(source=source or problem.task_id, teacher=teacher.name,
                           rounds=rounds, resolved=resolved, extra=extra),

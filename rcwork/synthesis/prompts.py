@@ -5,8 +5,10 @@ put the code in one ```python block that will be executed; after each failed exe
 teacher sees the output and is asked for the root cause and a corrected program.  Stage 2 asks
 for the final, standalone answer without mentioning the process.
 
-The record keeps the problem's own instruction as ``instruction`` (the distillation's source
-instruction ``I``), the stage-2 text as ``reanswer_instruction``, and the teacher's replies and
+The record keeps the stage-1 prompt as the teacher saw it (the problem inside it) as
+``instruction`` (the paper's reflection instruction RI), the problem's own text as
+``source_instruction`` (I, which the teacher sample puts before the final answer and which a
+model sees at test time), the stage-2 text as ``reanswer_instruction``, and the teacher's replies and
 execution outputs as one assistant message of text / code / execution blocks.  The feedback
 turns below are scaffolding for the teacher only; they are not part of the record (a code
 interpreter shows the execution output itself, which is what the execution block holds).
