@@ -1,7 +1,8 @@
 """The ``rcwork`` command: one subcommand per pipeline stage.
 
-Each stage module exposes ``add_arguments(parser)`` and ``run(args) -> int``; they are imported
-only when their subcommand runs, so ``rcwork evaluate`` does not pay for importing the trainer.
+A stage module exposes either ``main(argv) -> int`` (a stage whose flags come from its config
+dataclass) or ``add_arguments(parser)`` and ``run(args) -> int``; it is imported only when its
+subcommand runs, so ``rcwork evaluate`` does not pay for importing the trainer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ COMMANDS = {
     "distill": ("rcwork.distill.cli", "train with dynamically masked reflection self-distillation"),
     "evaluate": ("rcwork.evaluation.cli", "generate and/or score samples, pass@k"),
     "pipeline": ("rcwork.pipeline", "run the notebooks headless in order and build the report"),
+    "reinforce": ("rcwork.reflexi.cli", "GRPO on think/answer/reflection trajectories (ReflexiCoder)"),
 }
 
 
@@ -26,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_parser(name, help=help_text, add_help=False)
     if argv and argv[0] in COMMANDS:
         module = importlib.import_module(COMMANDS[argv[0]][0])
+        if hasattr(module, "main"):  # a stage that builds its own parser (HfArgumentParser)
+            return int(module.main(argv[1:]) or 0)
         p = argparse.ArgumentParser(prog=f"rcwork {argv[0]}", description=COMMANDS[argv[0]][1])
         module.add_arguments(p)
         return int(module.run(p.parse_args(argv[1:])) or 0)

@@ -57,9 +57,9 @@ Rules:
 
 # The CPU lesson (notebook 06 and ``--preset cpu``): SmolLM2-135M on two cores in minutes.
 CPU_LESSON: dict[str, Any] = dict(
-    num_generations=4, per_device_train_batch_size=4, max_completion_length=256,
+    num_generations=4, per_device_train_batch_size=4, max_completion_length=320,
     max_steps=8, learning_rate=5e-6, format_warmup_steps=40, heldout=8,
-    heldout_max_new_tokens=256, num_problems=64, save_steps=4, save_total_limit=1,
+    heldout_max_new_tokens=320, num_problems=64, save_steps=4, save_total_limit=1,
     logging_steps=1, report_to="none", threads=1)
 
 

@@ -1,0 +1,75 @@
+"""The ReflexiCoder section of a run's report, from the files ``reinforce`` wrote.
+
+:func:`section` returns the section as an ordered list of HTML fragments and plotly figures, so
+the report page can add each in turn (figures through its own plotly.js handling).  Every number
+comes from ``metrics.json`` and the ``heldout_*.jsonl`` files.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+
+from rcwork.reflexi.plots import heldout_rows, reflection_histogram, reward_curves
+
+TITLE = "ReflexiCoder · GRPO over think → answer → reflection trajectories"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return html.escape("—" if v is None else str(v))
+
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
+    return f'<table class="rc"><tr>{head}</tr>{body}</table>'
+
+
+def section(run_dir: str | Path) -> list[str | go.Figure]:
+    """The section for the reinforce output folder ``run_dir`` (its ``metrics.json``).
+
+    A folder without metrics.json yields a heading and a note that the stage has not run.
+    """
+    import json
+
+    from rcwork.reflexi.evaluate import read_results
+    from rcwork.reflexi.viewer import trajectory_html
+
+    run_dir = Path(run_dir)
+    parts: list[str | go.Figure] = [f"<h2>{html.escape(TITLE)}</h2>"]
+    path = run_dir / "metrics.json"
+    if not path.exists():
+        return parts + [f'<p class="missing">no {html.escape(str(path))}: stage not run</p>']
+    m = json.loads(path.read_text(encoding="utf-8"))
+    s = m["settings"]
+    warm = m.get("warmup")
+    step_time = (f"  Mean step time {m['step_time_s']:.1f} s." if m.get("step_time_s") else "")
+    parts.append(
+        f"<p>{html.escape(str(m['model']))} on {m['train_problems']} training problems, "
+        f"{len(m['heldout_problems'])} held out; {m['steps']} GRPO steps, "
+        f"{s['num_generations']} completions per prompt, ≤ {s['max_completion_length']} tokens, "
+        f"β {s['beta']}, lr {s['learning_rate']}, reward weights {s['reward_weights']}.  "
+        + (f"Format warm-up (rcwork's addition): {warm['steps']} SFT steps on "
+           f"{warm['records']['kept']} converted records." if warm else
+           "No format warm-up (the authors' configuration).")
+        + step_time + "</p>")
+    parts.append(reward_curves(m["curves"]))
+    header, rows = heldout_rows(m["heldout"])
+    if len(header) > 1:
+        parts.append("<p>Held-out problems, one greedy completion each (pass@1 judges the "
+                     "final answer; strict credits well-formed trajectories only):</p>"
+                     + _table(header, rows))
+        parts.append(reflection_histogram(m["heldout"]))
+    trained = run_dir / "heldout_trained.jsonl"
+    if trained.exists():
+        results = read_results(trained)
+        shown = next((r for r in results if r.well_formed), results[0] if results else None)
+        if shown is not None:
+            parts.append(f"<p>A held-out completion after training ({html.escape(shown.task_id)}"
+                         f", {'passed' if shown.passed else 'failed'}):</p>"
+                         + trajectory_html(shown.text, shown.answer_scores))
+    return parts
