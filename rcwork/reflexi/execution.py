@@ -39,12 +39,17 @@ class AnswerScorer:
         self.executed = 0  # programs actually run (cache misses), for the metrics
 
     @staticmethod
-    def problem_from_columns(columns: dict[str, Any], i: int) -> BenchmarkProblem:
-        """The problem of row ``i`` from GRPOTrainer's per-row keyword lists."""
+    def check_columns(columns: dict[str, Any]) -> None:
+        """KeyError unless the reward keyword arguments carry the problem columns."""
         missing = [c for c in PROBLEM_COLUMNS[:3] if c not in columns]
         if missing:
             raise KeyError(f"the training dataset needs the columns {list(PROBLEM_COLUMNS)}; "
                            f"missing {missing}")
+
+    @classmethod
+    def problem_from_columns(cls, columns: dict[str, Any], i: int) -> BenchmarkProblem:
+        """The problem of row ``i`` from GRPOTrainer's per-row keyword lists."""
+        cls.check_columns(columns)
         check_call = columns.get("check_call")
         return BenchmarkProblem(task_id=str(columns["task_id"][i]), prompt="", instruction="",
                                 entry_point=str(columns["entry_point"][i]),

@@ -146,6 +146,7 @@ class TrajectoryRewards:
         self.scorer = scorer
 
     def score(self, completions: Sequence[Any], **columns: Any) -> list[Scored]:
+        self.scorer.check_columns(columns)  # fail on a wrong dataset at step 1, not later
         trajectories = [parse_trajectory(completion_text(c)) for c in completions]
         jobs = []
         for i, traj in enumerate(trajectories):

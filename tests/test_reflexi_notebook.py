@@ -1,0 +1,25 @@
+"""06_reinforce under papermill with the tiny model: every step of the lesson runs."""
+
+import nbformat
+import pytest
+
+from rcwork.runs import run_notebook
+
+
+@pytest.mark.slow
+def test_06_reinforce_runs_under_papermill(tmp_path):
+    out_dir = tmp_path / "reinforce"
+    params = dict(model="tiny", num_problems=6, heldout=2, max_steps=2, num_generations=2,
+                  max_completion_length=24, heldout_max_new_tokens=24, format_warmup_steps=2,
+                  warmup_max_tokens=1500, output_dir=str(out_dir))
+    out = run_notebook("06_reinforce", tmp_path / "run", params)
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "well formed True, n = 1" in text and "trailing text: well formed False" in text
+    assert "quality_reward: [1.5, 1.025, -0.5, 0.0]" in text
+    assert "2 steps" in text and (out_dir / "metrics.json").exists()
+    plotly = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})
+              or "plotly" in str(o.get("data", {}).get("text/html", ""))]
+    assert len(plotly) >= 2, "the reward curves and the histogram were not drawn"
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
