@@ -73,7 +73,6 @@ class Peer:
         self.objects = objects
         self.exported = {}  # our objects the other side holds handles to, by number
         self.proxies = {}  # its objects we hold handles to, by number
-        self.names = {}  # K: the candidate module's namespace
         self.lines = []  # K: the candidate's source lines, for tracebacks
 
     # -- wire
@@ -121,24 +120,26 @@ class Peer:
             return {"G": [value.start, value.stop, value.step]}
         if isinstance(value, _Proxy) and value._peer is self:
             return {"L": value._number}  # the other side's own object, going home
-        if not self.trusted:  # K: convert what an honest solution returns for plain data
+        if not self.trusted and not isinstance(value, type):
+            # K: convert what an honest solution returns for plain data
             for base in (bool, int, float, str, bytes, complex, tuple, list, dict):
                 if isinstance(value, base):
                     return self.encode(base(value), depth + 1)
-            if hasattr(value, "tolist") and callable(value.tolist):  # numpy arrays and scalars
+            if callable(getattr(value, "tolist", None)):  # numpy arrays and scalars
                 return self.encode(value.tolist(), depth + 1)
-            if not self.objects and hasattr(value, "__next__"):  # a generator, map, zip...
+            if not self.objects and hasattr(type(value), "__next__"):  # a generator, map, zip...
                 return {"I": [self.encode(v, depth + 1) for v in value]}
         number = id(value)
         self.exported[number] = value
-        return {"R": number}
+        name = getattr(value, "__name__", None) if callable(value) else None
+        return {"R": number, "N": name} if isinstance(name, str) else {"R": number}
 
     def decode(self, data):
         if type(data) is list:
             return [self.decode(v) for v in data]
         if type(data) is not dict:
             return data
-        (tag, body), = data.items()
+        tag, body = next(iter(data.items()))
         if tag == "T":
             return tuple(self.decode(v) for v in body)
         if tag == "D":
@@ -159,8 +160,11 @@ class Peer:
         if tag == "R":
             proxy = self.proxies.get(body)
             if proxy is None:
-                kind = _ObjectProxy if (self.trusted and self.objects) else _Proxy
-                proxy = self.proxies[body] = kind(self, body)
+                if not self.trusted:
+                    kind = _TestObject
+                else:
+                    kind = _ObjectHandle if self.objects else _Handle
+                proxy = self.proxies[body] = kind(self, body, data.get("N"))
             return proxy
         raise ValueError(f"unknown tag {tag!r}")
 
@@ -195,13 +199,14 @@ class Peer:
 
     def _handle(self, message):
         op = message["q"]
-        if op == "name":  # K: a top-level name of the candidate module
-            target = self.names[message["n"]]
-            return target(*self.decode(message["a"]), **dict(self.decode(message["k"])))
         target = self.exported[message["n"]]
         if op == "call":
             return target(*self.decode(message["a"]), **dict(self.decode(message["k"])))
-        if self.trusted:  # H never lets K look into or operate on its objects: only call them
+        if self.trusted:
+            # H never lets K look into its objects (a callback's __globals__ would hold the
+            # tests): K may only call them and iterate over them.
+            if op == "op" and message["attr"] in ("__iter__", "__next__"):
+                return _apply(target, message["attr"], [])
             raise TypeError(f"{op} on a test's object is not allowed")
         if op == "getattr":
             return getattr(target, message["attr"])
@@ -239,21 +244,23 @@ def _exception(type_name, message, frames):
 class _Proxy:
     """A handle on an object of the other process; see the module docstring for what it allows."""
 
-    __slots__ = ("_peer", "_number")
+    __slots__ = ("_peer", "_number", "_name")
 
-    def __init__(self, peer, number):
+    def __init__(self, peer, number, name=None):
         object.__setattr__(self, "_peer", peer)
         object.__setattr__(self, "_number", number)
+        object.__setattr__(self, "_name", name)
 
     def __call__(self, *args, **kwargs):
         peer = self._peer
         return peer.request({"q": "call", "n": self._number, "a": peer.encode(list(args)),
                              "k": peer.encode(list(kwargs.items()))})
 
-    def __getattr__(self, attr):
-        if attr.startswith("__") or not self._peer.trusted:
-            raise AttributeError(attr)
-        return self._peer.request({"q": "getattr", "n": self._number, "attr": attr})
+    @property
+    def __name__(self):
+        if self._name is None:
+            raise AttributeError("__name__")
+        return self._name
 
     def __eq__(self, other):
         return self is other
@@ -264,11 +271,8 @@ class _Proxy:
     def __hash__(self):
         return hash(self._number)
 
-    def __bool__(self):
-        raise TypeError("the candidate returned an object where plain data was expected")
-
     def __repr__(self):
-        return f"<candidate object #{self._number}>"
+        return f"<object #{self._number} of the other process>"
 
 
 def _forward(name):
@@ -277,6 +281,36 @@ def _forward(name):
         return peer.request({"q": "op", "n": self._number, "attr": name, "a": peer.encode(list(args))})
     method.__name__ = name
     return method
+
+
+class _TestObject(_Proxy):
+    """K's handle on an object a test passed in (a callback, an iterator): call and iterate only."""
+
+    __slots__ = ()
+    __iter__ = _forward("__iter__")
+    __next__ = _forward("__next__")
+
+
+_READABLE_DUNDERS = ("__name__", "__qualname__", "__doc__")
+
+
+class _Handle(_Proxy):
+    """H's handle on an object of the candidate: call it, read its attributes, pass it back."""
+
+    __slots__ = ()
+
+    def __getattr__(self, attr):
+        if attr.startswith("__") and attr not in _READABLE_DUNDERS:
+            raise AttributeError(attr)
+        return self._peer.request({"q": "getattr", "n": self._number, "attr": attr})
+
+    __name__ = property(lambda self: self.__getattr__("__name__"))
+
+    def __bool__(self):
+        raise TypeError("the candidate returned an object where plain data was expected")
+
+    def __repr__(self):
+        return f"<candidate object #{self._number}>"
 
 
 def _forward_equality(name):
@@ -292,7 +326,7 @@ def _forward_equality(name):
     return method
 
 
-class _ObjectProxy(_Proxy):
+class _ObjectHandle(_Handle):
     """A handle whose operators run in the candidate's process (problem files with classes)."""
 
     __slots__ = ()
@@ -310,7 +344,7 @@ for _name in ("__len__", "__iter__", "__next__", "__getitem__", "__setitem__", "
               "__truediv__", "__floordiv__", "__mod__", "__pow__", "__and__", "__or__", "__xor__",
               "__radd__", "__rsub__", "__rmul__", "__rmatmul__", "__rtruediv__", "__rfloordiv__",
               "__rmod__", "__rpow__", "__rand__", "__ror__", "__rxor__"):
-    setattr(_ObjectProxy, _name, _forward(_name))
+    setattr(_ObjectHandle, _name, _forward(_name))
 
 
 def _frames(tb, filename, lines=None):
@@ -349,9 +383,8 @@ def _candidate(sock):
                 frames = [[exc.lineno, (exc.text or "").strip()]]
             peer._send({"x": [type(exc).__name__, str(getattr(exc, "msg", None) or exc)[:300], frames]})
             os._exit(0)
-        peer.names = vars(module)
-        names = [n for n, v in vars(module).items() if callable(v) and not n.startswith("__")]
-        peer._send({"r": names})
+        peer._send({"r": peer.encode({n: v for n, v in vars(module).items()
+                                      if callable(v) and not n.startswith("__")})})
         peer.serve()
     except BaseException:  # noqa: BLE001 - H is gone, or sent garbage: nothing left to do
         pass
@@ -361,18 +394,10 @@ def _candidate(sock):
 # ---- H: the tests ------------------------------------------------------------------------------
 
 
-def _name_proxy(peer, name):
-    def call(*args, **kwargs):
-        return peer.request({"q": "name", "n": name, "a": peer.encode(list(args)),
-                             "k": peer.encode(list(kwargs.items()))})
-    call.__name__ = call.__qualname__ = name
-    return call
-
-
 def _run_tests(peer, spec):
     """The verdict, as a dict: status, exception, message, frames (line and source)."""
     try:
-        names = peer.request({"source": spec["candidate"], "objects": spec["objects"]})
+        defined = peer.request({"source": spec["candidate"], "objects": spec["objects"]})
     except _PeerGone:
         return {"status": "error", "exception": "", "message": "the candidate's process ended while loading"}
     except Exception as exc:  # noqa: BLE001 - the solution did not load
@@ -384,10 +409,11 @@ def _run_tests(peer, spec):
     try:
         if spec["prelude"]:
             exec(compile(spec["prelude"], "<prompt>", "exec"), namespace)
-        for name in names:
+        for name, handle in defined.items():  # the prompt's helpers win over the candidate's
             if name not in namespace or name == spec["entry_point"]:
-                namespace[name] = _name_proxy(peer, name)
-        namespace[spec["entry_point"]] = _name_proxy(peer, spec["entry_point"])
+                namespace[name] = handle
+        if spec["entry_point"] not in defined:
+            raise NameError(f"the solution does not define {spec['entry_point']!r}")
         exec(compile(spec["test"], "<test>", "exec"), namespace)
         if spec["check_call"]:
             namespace["check"](namespace[spec["entry_point"]])
