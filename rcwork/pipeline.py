@@ -30,7 +30,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                            max_new_tokens=256),
         "inspect": dict(model="embedded"),
         "masks": dict(model="embedded"),
-        "distill": dict(model="embedded", data=SEED),
+        "distill": dict(model="embedded"),
         "evaluate": dict(benchmark="humaneval", limit=20, max_new_tokens=384, batch_size=16),
     },
     "ci": {
@@ -38,8 +38,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                            max_new_tokens=48),
         "inspect": dict(model="tiny"),
         "masks": dict(model="tiny"),
-        "distill": dict(model="tiny", data=SEED, max_steps=4, max_len=4096, heldout=4,
-                        report_to="none"),
+        "distill": dict(model="tiny", max_steps=4, max_len=4096, heldout=4, report_to="none"),
         "evaluate": dict(benchmark="humaneval", limit=3, max_new_tokens=32, batch_size=4),
     },
     "gpu": {
@@ -47,7 +46,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                            max_new_tokens=768),
         "inspect": dict(model="embedded"),
         "masks": dict(model="embedded"),
-        "distill": dict(model="embedded", data=SEED, epochs=3.0),
+        "distill": dict(model="embedded", num_train_epochs=3.0, max_len=4096),
         "evaluate": dict(benchmark="humaneval", limit=None, max_new_tokens=512, batch_size=64),
     },
 }
@@ -61,8 +60,10 @@ STAGES: list[Stage] = [
      lambda run, p: {**p["inspect"], "records_path": SEED}),
     ("masks", "03_mask_visualize",
      lambda run, p: {**p["masks"], "records_path": SEED}),
+    # Distillation trains on the seed records plus whatever synthesis kept (counted apart).
     ("distill", "04_distill",
-     lambda run, p: {**p["distill"], "output_dir": str(run / "distill")}),
+     lambda run, p: {"config": {**p["distill"], "output_dir": str(run / "distill"),
+                                "data": [SEED, str(run / "synthesize" / "kept")]}}),
     ("evaluate-base", "05_evaluate",
      lambda run, p: {**p["evaluate"], "model": p["distill"]["model"],
                      "out_dir": str(run / "evaluate" / "base")}),

@@ -10,7 +10,7 @@ import pytest
 import torch
 from transformers import TrainerCallback
 
-from rcwork.distill.data import (DistillDataset, LengthGroupedSampler, prepare_dataset,
+from rcwork.distill.data import (DistillDataset, LengthGroupedSampler, build_training_data,
                                  split_heldout)
 from rcwork.distill.toy import toy_pairs, toy_records
 from rcwork.distill.trainer import (DistillConfig, DistillTrainer, save_for_evaluation,
@@ -21,8 +21,8 @@ from rcwork.records import write_jsonl
 
 def make_trainer(tmp_path, *, records=8, pairs=2, k=1, heldout=(), model_seed=0, **overrides):
     model, tok = load_model("tiny", seed=model_seed)
-    data = prepare_dataset(toy_records(records), toy_pairs(pairs), tok, k=k, max_len=4096,
-                           ablation=overrides.get("ablation", "none"))
+    data = build_training_data([("toy", toy_records(records))], toy_pairs(pairs), tok, k=k,
+                               max_len=4096, ablation=overrides.get("ablation", "none"))
     kw = dict(output_dir=str(tmp_path / "trainer"), use_cpu=True, per_device_train_batch_size=2,
               max_steps=3, learning_rate=2e-3, warmup_steps=0, seed=0, report_to="none",
               save_strategy="no", disable_tqdm=True, strategy="random_block")
@@ -91,7 +91,8 @@ def test_loss_weights_and_ablations(tmp_path):
 
 def test_upsampling_and_length_grouped_order():
     _, tok = load_model("tiny")
-    data = prepare_dataset(toy_records(5), toy_pairs(3), tok, k=3, max_len=4096).train
+    data = build_training_data([("toy", toy_records(5))], toy_pairs(3), tok, k=3,
+                               max_len=4096).train
     assert len(data) == 5 * 3 + 3 and data.num_reflection == 15
     ids = [data[i]["sample_id"] for i in range(len(data))]
     assert ids == list(range(len(data)))  # every copy its own id, so its own random masks
@@ -164,6 +165,8 @@ def test_cli_trains_and_writes_outputs(tmp_path):
     assert rc == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 2 and metrics["heldout_records"] == 2
+    assert metrics["sources"] == [{"path": str(tmp_path / "records.jsonl"), "read": 6,
+                                   "too_long": 0, "train": 4, "heldout": 2}]
     assert set(metrics["heldout"]["before"]) >= {"nll_final_given_instruction", "ntp", "kl"}
     assert (out / "model" / "tokenizer.json").exists()
 
@@ -175,10 +178,10 @@ def test_notebook_runs_with_ci_parameters(tmp_path):
     data = tmp_path / "records.jsonl"
     write_jsonl(toy_records(10), data)
     out = tmp_path / "run"
-    nb_path = run_notebook("04_distill", out, {
-        "model": "tiny", "data": str(data), "heldout": 2, "max_steps": 4, "learning_rate": 2e-3,
-        "max_len": 4096, "eval_steps": 2, "threads": 1, "report_to": "none",
-        "output_dir": str(out)})
+    nb_path = run_notebook("04_distill", out, {"config": {
+        "model": "tiny", "data": [str(data)], "heldout": 2, "max_steps": 4,
+        "learning_rate": 2e-3, "max_len": 4096, "eval_strategy": "steps", "eval_steps": 2,
+        "threads": 1, "report_to": "none", "output_dir": str(out)}})
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 4
     assert metrics["curves"]["heldout"]["step"] == [2, 4]
@@ -187,7 +190,11 @@ def test_notebook_runs_with_ci_parameters(tmp_path):
     model, tok = load_model(str(out / "model"))
     assert model.config.vocab_size >= len(tok)
     nb = nbformat.read(nb_path, as_version=4)
-    assert any("Training curves" in json.dumps(o) for c in nb.cells for o in c.get("outputs", []))
+    assert any("training losses" in json.dumps(o) for c in nb.cells for o in c.get("outputs", []))
+    # The checkpoint names the prompt it was trained for; evaluation's "auto" follows it.
+    from rcwork.checkpoints import checkpoint_info
+
+    assert checkpoint_info(out / "model")["prompt_style"] == "paper"
 
 
 def test_bf16_and_activation_checkpointing_paths_run(tmp_path):

@@ -11,25 +11,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import torch
 from transformers.trainer_pt_utils import get_length_grouped_indices
 
-from rcwork.encoding import EncodeReport, Encoded, EncodedRecord, encode_many
+from rcwork.encoding import Encoded, EncodedRecord, encode_many
 from rcwork.records import InstructionPair, ReflectionRecord, read_pairs_jsonl, read_records
 
 ABLATIONS = ("none", "all_mask", "no_distill", "no_reflection")
-
-
-def fit_records(records: Sequence[ReflectionRecord], tokenizer, max_len: int
-                ) -> tuple[list[ReflectionRecord], EncodeReport]:
-    """The records whose samples fit in ``max_len`` tokens; the others are counted in the
-    report, never truncated.  Split after this, so held-out records are ones training could
-    have used."""
-    _, report = encode_many(records, tokenizer, max_len=max_len)
-    rejected = set(report.rejected_indices)
-    return [r for i, r in enumerate(records) if i not in rejected], report
 
 
 def split_heldout(records: Sequence[ReflectionRecord], heldout: float | int, seed: int = 0
@@ -48,14 +38,6 @@ def split_heldout(records: Sequence[ReflectionRecord], heldout: float | int, see
     held = sorted(order[:n])
     train = sorted(order[n:])
     return [records[i] for i in train], [records[i] for i in held]
-
-
-def read_instruction_data(path: str | Path | None) -> list[InstructionPair]:
-    return read_pairs_jsonl(path) if path else []
-
-
-def read_reflection_data(path: str | Path) -> list[ReflectionRecord]:
-    return read_records(path)
 
 
 class DistillDataset(torch.utils.data.Dataset):
@@ -93,27 +75,90 @@ class DistillDataset(torch.utils.data.Dataset):
 
 
 @dataclass
-class PreparedData:
+class TrainingData:
+    """What distillation trains and measures on, and how each input file was used.
+
+    ``sources`` has one entry per reflection file or folder: records read, rejected as longer
+    than ``max_len`` (never truncated), used for training and held out.  Held-out records come
+    from the first source only, so that runs which add synthesized records to the seed set are
+    measured on the same held-out records.
+    """
+
     train: DistillDataset
-    report: EncodeReport  # what encoding rejected (longer than max_len)
+    train_records: list[ReflectionRecord]
+    heldout: list[ReflectionRecord]
+    sources: list[dict[str, Any]]
+    pairs: dict[str, Any]
+
+    @property
+    def rejected(self) -> int:
+        return sum(s["too_long"] for s in self.sources) + self.pairs["too_long"]
+
+    def summary(self) -> dict[str, Any]:
+        """The counts ``metrics.json`` records."""
+        return {"sources": self.sources, "instruction_pairs": self.pairs,
+                "train_records": len(self.train_records), "heldout_records": len(self.heldout),
+                "rejected": self.rejected, "reflection_samples": self.train.num_reflection}
+
+    def __str__(self) -> str:
+        lines = [f"{s['path']}: read {s['read']}, too long {s['too_long']}, training "
+                 f"{s['train']}, held out {s['heldout']}" for s in self.sources]
+        if self.pairs["read"]:
+            lines.append(f"{self.pairs['path']}: {self.pairs['read']} instruction pairs, too "
+                         f"long {self.pairs['too_long']}")
+        return "\n".join(lines + [repr(self.train)])
 
 
-def prepare_dataset(records: Sequence[ReflectionRecord], pairs: Sequence[InstructionPair],
-                    tokenizer, *, k: int = 2, max_len: int = 2048, ablation: str = "none"
-                    ) -> PreparedData:
-    """Encode records and pairs (rejecting, and counting, samples over ``max_len``) and mix
-    them; ``ablation="no_reflection"`` keeps the instruction pairs only."""
+def load_training_data(sources: Sequence[str | Path], tokenizer, *, max_len: int,
+                       heldout: float | int, k: int, seed: int = 0, ablation: str = "none",
+                       instruction_data: str | Path | None = None) -> TrainingData:
+    """:func:`build_training_data` over files: each source is a records file or folder."""
+    pairs = read_pairs_jsonl(instruction_data) if instruction_data else []
+    return build_training_data([(str(s), read_records(s)) for s in sources], pairs, tokenizer,
+                               max_len=max_len, heldout=heldout, k=k, seed=seed,
+                               ablation=ablation, pairs_name=str(instruction_data or ""))
+
+
+def build_training_data(sources: Sequence[tuple[str, Sequence[ReflectionRecord]]],
+                        pairs: Sequence[InstructionPair], tokenizer, *, max_len: int,
+                        heldout: float | int = 0, k: int = 2, seed: int = 0,
+                        ablation: str = "none", pairs_name: str = "") -> TrainingData:
+    """Encode each record once (rejecting, and counting, those over ``max_len``), hold out
+    records of the first source, and mix the rest, up-sampled ``k`` times, with the
+    instruction pairs (``ablation="no_reflection"``: the pairs only)."""
     if ablation not in ABLATIONS:
         raise ValueError(f"unknown ablation {ablation!r}; expected one of {', '.join(ABLATIONS)}")
+    if isinstance(heldout, float) and heldout >= 1:
+        heldout = int(heldout)
+    counts: list[dict[str, Any]] = []
+    train_enc: list[EncodedRecord] = []
+    train_records: list[ReflectionRecord] = []
+    held: list[ReflectionRecord] = []
+    for n, (name, records) in enumerate(sources):
+        encoded, report = encode_many(records, tokenizer, max_len=max_len)
+        rejected = set(report.rejected_indices)
+        fitting = [r for i, r in enumerate(records) if i not in rejected]
+        by_record = dict(zip(map(id, fitting), encoded))
+        if n == 0:
+            train, held = split_heldout(fitting, heldout, seed=seed) if fitting else ([], [])
+        else:
+            train = list(fitting)
+        counts.append({"path": name, "read": len(records), "too_long": report.rejected,
+                       "train": len(train), "heldout": len(held) if n == 0 else 0})
+        train_records += train
+        train_enc += [by_record[id(r)] for r in train]
+    pair_enc, pair_report = encode_many(pairs, tokenizer, max_len=max_len)
+    pair_counts = {"path": pairs_name, "read": len(pairs), "too_long": pair_report.rejected,
+                   "train": len(pair_enc)}
     if ablation == "no_reflection":
-        if not pairs:
+        if not pair_enc:
             raise ValueError("ablation no_reflection trains on instruction data only: "
                              "give instruction pairs")
-        records = []
-    encoded, report = encode_many([*records, *pairs], tokenizer, max_len=max_len)
-    teachers = [e.teacher for e in encoded if isinstance(e, EncodedRecord)]
-    pair_enc = [e for e in encoded if not isinstance(e, EncodedRecord)]
-    return PreparedData(DistillDataset(teachers, pair_enc, k), report)
+        train_enc, train_records = [], []
+        for c in counts:
+            c["train"] = 0
+    dataset = DistillDataset([e.teacher for e in train_enc], pair_enc, k)
+    return TrainingData(dataset, train_records, held, counts, pair_counts)
 
 
 class LengthGroupedSampler(torch.utils.data.Sampler):

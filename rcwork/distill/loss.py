@@ -8,7 +8,9 @@
 * KL: ``sum_v p_t(v) (log p_t(v) - log p_s(v))`` at the same final-answer positions, with the
   teacher's distribution detached (the paper's code: ``kl_div(log_softmax(s), softmax(t).detach())``).
 
-Each term is a mean over its target tokens.  :func:`loss_sums` returns sums and counts instead so
+Each term is a mean over its target tokens; :meth:`LossTerms.total` combines them per term or,
+as the authors' trainer does, with one mean over both NTP terms' tokens (``joint``).
+:func:`loss_sums` returns sums and counts instead so
 the trainer can normalise by the token counts of the whole global batch (every micro-batch on
 every rank), which makes a distributed run's loss equal to a single-process run's.
 """
@@ -47,7 +49,16 @@ class LossTerms:
     final_tokens: int
 
     def total(self, ntp_weight: float = 1.0, student_weight: float = 1.0,
-              kl_weight: float = 1.0) -> torch.Tensor:
+              kl_weight: float = 1.0, normalization: str = "per_term") -> torch.Tensor:
+        """``per_term``: each NTP term is its own token mean.  ``joint`` (the authors'): one
+        token mean over the teacher's and the student's NTP targets together, so a student
+        token weighs what a teacher token does.  The KL is a final-token mean either way."""
+        if normalization == "joint":
+            nll = (ntp_weight * self.ntp * self.ntp_tokens
+                   + student_weight * self.student_ntp * self.final_tokens)
+            return nll / max(self.ntp_tokens + self.final_tokens, 1) + kl_weight * self.kl
+        if normalization != "per_term":
+            raise ValueError(f"normalization must be joint or per_term, got {normalization!r}")
         return ntp_weight * self.ntp + student_weight * self.student_ntp + kl_weight * self.kl
 
     def as_floats(self) -> dict[str, float]:

@@ -12,9 +12,11 @@ in one forward pass over full-vocabulary logits at every position of both rows:
   reduction="batchmean")`` over the positions whose distillation label is set, taken on the
   logits *at* those positions (not shifted: the logits that predict the next token).
 
-The student row's 2-D ``attention_mask`` is 0 on its hidden tokens (bos, RI, the first assistant
-message's role and end tokens, the masked blocks), so no token attends them; positions are not
-renumbered.  :func:`authors_loss` does exactly this from an rcwork :class:`DistillBatch`, and
+The student row's 2-D ``attention_mask`` is 0 on bos, RI, the first assistant message's role and
+end tokens and its masked blocks, so no token attends them; positions are not renumbered.  (The
+authors mask only the first assistant message; their data has one.  rcwork's own student keeps
+bos, as every test-time prompt has it, and hides a message's role and end tokens with its last
+block; :func:`authors_student_mask` turns rcwork's block choices into the authors' mask.)  :func:`authors_loss` does exactly this from an rcwork :class:`DistillBatch`, and
 ``tests/test_method_fidelity.py`` pins it against a line-by-line transcription of the authors'
 processing on raw text.  rcwork's own loss (:mod:`rcwork.distill.loss`) differs on purpose in
 two places, documented in ``docs/method.md``: its student targets include eos, and its KL sits on
@@ -31,7 +33,7 @@ import torch.nn.functional as F
 
 from rcwork.distill.batching import DistillBatch
 from rcwork.distill.loss import unwrap
-from rcwork.encoding import IGNORE
+from rcwork.encoding import IGNORE, INSTRUCTION, REFLECTION, Encoded
 
 
 @dataclass
@@ -41,6 +43,21 @@ class AuthorsLoss:
     kl: torch.Tensor  # batchmean over the distillation positions
     label_tokens: int
     kl_positions: int
+
+
+def authors_student_mask(sample: Encoded, hidden: list[bool]) -> list[int]:
+    """The authors' student attention mask (1 = attended) for rcwork's choice of hidden blocks:
+    0 on bos, RI and everything of the first assistant message but its visible blocks."""
+    first = next(m for m, p in zip(sample.message, sample.part) if p == REFLECTION)
+    mask = []
+    for i, (m, p, b) in enumerate(zip(sample.message, sample.part, sample.block)):
+        if i == 0 or p == INSTRUCTION:
+            mask.append(0)
+        elif p == REFLECTION and m == first:
+            mask.append(0 if b < 0 or hidden[i] else 1)
+        else:
+            mask.append(1)
+    return mask
 
 
 def authors_inputs(batch: DistillBatch, pad_token_id: int = 0) -> dict[str, torch.Tensor]:
@@ -60,7 +77,7 @@ def authors_inputs(batch: DistillBatch, pad_token_id: int = 0) -> dict[str, torc
         n = len(s)
         ids[b, :n] = torch.tensor(s.input_ids)
         teacher_mask[b, :n] = 1
-        student_mask[b, :n] = torch.tensor([0 if h else 1 for h in it.hidden])
+        student_mask[b, :n] = torch.tensor(authors_student_mask(s, it.hidden))
         labels[b, :n] = torch.tensor(s.labels)
         # The final message without eos (the authors' ``label[index:-1] + [-100]``).
         final = list(s.final_labels)

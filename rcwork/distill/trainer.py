@@ -26,6 +26,7 @@ from typing import Any
 import torch
 from transformers import Trainer, TrainingArguments
 
+from rcwork.checkpoints import write_checkpoint_info
 from rcwork.distill.batching import (LAYOUTS, STUDENT_FORMS, DistillBatch, final_target_count,
                                      items_from, ntp_target_count)
 from rcwork.distill.data import ABLATIONS, DistillDataset, LengthGroupedSampler, collate
@@ -33,10 +34,36 @@ from rcwork.distill.loss import heldout_metrics, loss_sums
 from rcwork.distill.masks import DEFAULT_ORDER, STRATEGIES, check_strategy, mask_rate
 
 
+NORMALIZATIONS = ("joint", "per_term")
+SEED_RECORDS = "data/reflections/seed.jsonl"
+
+
 @dataclass
 class DistillConfig(TrainingArguments):
-    """``TrainingArguments`` plus the method's knobs; defaults follow the paper where it says."""
+    """The distillation stage's one configuration: ``TrainingArguments`` plus the method's knobs
+    and the stage's inputs.  ``rcwork distill`` flags, notebook 04's ``config`` parameter and the
+    pipeline profiles are all overrides of these fields (``rcwork.stages``); defaults follow the
+    paper where it says, else what the CPU lesson measured."""
 
+    model: str = field(default="embedded", metadata={
+        "help": "tiny, embedded, a save_pretrained folder or a hub id"})
+    data: list[str] = field(default_factory=lambda: [SEED_RECORDS], metadata={
+        "help": "reflection records: .jsonl/.parquet files or folders of them; several are "
+                "mixed, and each one's count is written to metrics.json"})
+    instruction_data: str = field(default="", metadata={
+        "help": "instruction pairs (JSONL) mixed in with NTP loss only"})
+    heldout: float = field(default=0.2, metadata={
+        "help": "held-out records: a fraction (< 1) or a count (>= 1)"})
+    attn: str = field(default="auto", metadata={
+        "help": "attention implementation: auto (flash_attention_2 when installed on a GPU, "
+                "else the model's), sdpa, eager, flash_attention_2"})
+    threads: int = field(default=0, metadata={"help": "torch CPU threads (0: leave as is)"})
+    resume: str = field(default="", metadata={
+        "help": "a Trainer checkpoint folder, or 'last' for the newest in output_dir"})
+    loss_normalization: str = field(default="per_term", metadata={
+        "help": "joint: one token mean over teacher and student NTP targets together, as the "
+                "authors' trainer; per_term: each NTP term its own token mean.  The KL is a "
+                "mean over final-answer tokens either way"})
     strategy: str = field(default="block", metadata={
         "help": f"mask strategy: {', '.join(STRATEGIES)}"})
     order: str = field(default=DEFAULT_ORDER, metadata={
@@ -54,13 +81,21 @@ class DistillConfig(TrainingArguments):
     layout: str = field(default="auto", metadata={
         "help": "auto (varlen packing with flash-attention, else packed rows), rows, padded, "
                 "varlen"})
-    max_len: int = field(default=2048, metadata={
-        "help": "samples longer than this are rejected when the data is encoded"})
+    max_len: int = field(default=1024, metadata={
+        "help": "samples longer than this are rejected (counted, never truncated) when the "
+                "data is encoded; 1024 keeps the CPU lesson short, a GPU run wants more"})
     ablation: str = field(default="none", metadata={
         "help": "none; all_mask (w/o dynamic mask); no_distill (NTP on reflection data only); "
                 "no_reflection (instruction data only)"})
     heldout_batch_size: int = field(default=4, metadata={"help": "batch size of held-out eval"})
     # TrainingArguments fields with different defaults here.
+    output_dir: str = "runs/distill"
+    learning_rate: float = 1e-4
+    num_train_epochs: float = 1.0
+    per_device_train_batch_size: int = 2
+    report_to: None | str | list[str] = "tensorboard"
+    disable_tqdm: bool = True
+    save_strategy: str = "no"
     remove_unused_columns: bool = False  # batches are lists of encoded samples
     lr_scheduler_type: str = "cosine"
     warmup_steps: float = 0.1
@@ -78,8 +113,17 @@ class DistillConfig(TrainingArguments):
             raise ValueError(f"layout must be one of {LAYOUTS}, got {self.layout!r}")
         if self.ablation not in ABLATIONS:
             raise ValueError(f"ablation must be one of {ABLATIONS}, got {self.ablation!r}")
+        if self.loss_normalization not in NORMALIZATIONS:
+            raise ValueError(f"loss_normalization must be one of {NORMALIZATIONS}, got "
+                             f"{self.loss_normalization!r}")
+        if isinstance(self.data, str):
+            self.data = [self.data]
         if self.ablation == "all_mask":
             self.strategy = "all"
+        import torch
+
+        if not torch.cuda.is_available():
+            self.use_cpu = True
         super().__post_init__()
 
     @property
@@ -163,8 +207,13 @@ class DistillTrainer(Trainer):
         ntp = sums.ntp * (scale / max(n_ntp, 1))
         student = sums.student_ntp * (scale / max(n_final, 1))
         kl = sums.kl * (scale / max(n_final, 1))
-        loss = (self.args.ntp_weight * ntp + self.args.student_weight * student
-                + self.args.kl_weight * kl)
+        if self.args.loss_normalization == "joint":
+            # The authors' trainer: one cross-entropy mean over both rows' targets.
+            nll = (self.args.ntp_weight * sums.ntp + self.args.student_weight * sums.student_ntp)
+            loss = nll * (scale / max(n_ntp + n_final, 1)) + self.args.kl_weight * kl
+        else:
+            loss = (self.args.ntp_weight * ntp + self.args.student_weight * student
+                    + self.args.kl_weight * kl)
         if model.training:
             self._terms += torch.stack([ntp, student, kl]).detach().double().cpu()
             self._term_steps.add(self.state.global_step)
@@ -235,6 +284,9 @@ def save_for_evaluation(trainer: DistillTrainer, path: str | Path) -> Path:
         gen = getattr(trainer.model, "generation_config", None)
         if gen is not None:
             gen.save_pretrained(str(path))
+        # Trained on the paper's text format: evaluate it with the paper's test prompt.
+        write_checkpoint_info(path, prompt_style="paper", trained_by="rcwork distill",
+                              base_model=trainer.args.model)
     return path
 
 
@@ -264,8 +316,9 @@ def write_metrics(path: str | Path, *, trainer: DistillTrainer, before: dict | N
     args = trainer.args
     data = {
         "config": {k: getattr(args, k) for k in (
-            "strategy", "order", "upsample_k", "ntp_weight", "student_weight", "kl_weight",
-            "student_form", "layout", "max_len", "ablation", "learning_rate", "num_train_epochs",
+            "model", "data", "instruction_data", "heldout", "strategy", "order", "upsample_k",
+            "loss_normalization", "ntp_weight", "student_weight", "kl_weight", "student_form",
+            "layout", "max_len", "ablation", "learning_rate", "num_train_epochs", "max_steps",
             "per_device_train_batch_size", "gradient_accumulation_steps", "seed")},
         "steps": trainer.state.global_step,
         "max_steps": trainer.state.max_steps,

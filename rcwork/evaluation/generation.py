@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, Sequence
 
 from rcwork.evaluation.benchmarks import BenchmarkProblem
+from rcwork.checkpoints import checkpoint_info
 from rcwork.evaluation.prompts import (Prompt, build_prompt, has_paper_tokens, resolve_style,
                                        response_to_sample)
 from rcwork.evaluation.samples import SampleFileError, SampleWriter, read_samples
@@ -172,6 +173,8 @@ class TransformersBackend:
 
         model, tokenizer = load_model(name, reflection_tokens=False,
                                       dtype=dtype or torch.float32, device=device)
+        if prompt_style == "auto":  # a checkpoint trained here names its own style
+            prompt_style = checkpoint_info(name).get("prompt_style", "auto")
         style = resolve_style(prompt_style, tokenizer)
         if style == "paper" and not has_paper_tokens(tokenizer):
             add_reflection_tokens(model, tokenizer)

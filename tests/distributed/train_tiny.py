@@ -17,7 +17,7 @@ import torch
 
 torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
 
-from rcwork.distill.data import prepare_dataset  # noqa: E402
+from rcwork.distill.data import build_training_data  # noqa: E402
 from rcwork.distill.toy import toy_pairs, toy_records  # noqa: E402
 from rcwork.distill.trainer import DistillConfig, DistillTrainer, save_for_evaluation  # noqa: E402
 from rcwork.models import load_model  # noqa: E402
@@ -36,7 +36,8 @@ def main() -> None:
     a = p.parse_args()
 
     model, tok = load_model("tiny", seed=0)
-    data = prepare_dataset(toy_records(a.records), toy_pairs(4), tok, k=1, max_len=4096)
+    data = build_training_data([("toy", toy_records(a.records))], toy_pairs(4), tok, k=1,
+                               max_len=4096)
     with tempfile.TemporaryDirectory() as tmp:
         args = DistillConfig(
             output_dir=tmp, use_cpu=True, per_device_train_batch_size=a.batch,

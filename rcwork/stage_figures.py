@@ -1,0 +1,87 @@
+"""Figures of the stages' output files, drawn once for the notebooks and the HTML report alike.
+
+Each function takes what a stage file holds (``metrics.json`` of distillation, ``results.json``
+of evaluation, ``summary.json`` of synthesis) and returns a plain ``go.Figure``, which renders
+offline in JupyterLab and in a static page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+TERMS = (("loss", "total"), ("ntp", "NTP (teacher)"),
+         ("student_ntp", "NTP (student, final answer)"), ("kl", "KL(teacher‖student)"))
+STATUS_COLORS = {"passed": "#2ca02c", "failed": "#d62728", "error": "#ff7f0e",
+                 "timeout": "#9467bd"}
+
+
+def distill_curves(metrics: dict[str, Any], title: str = "training losses") -> go.Figure:
+    """The loss and its three terms per step, the mask rate on a second axis, and the held-out
+    NLL(final | instruction) where it was measured during training."""
+    curves = metrics.get("curves", {})
+    fig = go.Figure()
+    for key, name in TERMS:
+        if any(v is not None for v in curves.get(key, [])):
+            fig.add_trace(go.Scatter(x=curves["step"], y=curves[key], name=name, mode="lines"))
+    if any(v is not None for v in curves.get("mask_rate", [])):
+        fig.add_trace(go.Scatter(x=curves["step"], y=curves["mask_rate"], name="mask rate",
+                                 yaxis="y2", line=dict(dash="dot")))
+    held = curves.get("heldout", {})
+    if held.get("step") and held.get("nll_final_given_instruction"):
+        fig.add_trace(go.Scatter(x=held["step"], y=held["nll_final_given_instruction"],
+                                 name="held-out NLL(final | instruction)", mode="lines+markers"))
+    fig.update_layout(title=title, xaxis_title="step", yaxis_title="loss", height=400,
+                      yaxis2=dict(overlaying="y", side="right", range=[0, 1.05],
+                                  title="mask rate"))
+    return fig
+
+
+def synthesis_figures(summary: dict[str, Any]) -> list[go.Figure]:
+    """Filter reasons and the distribution of rounds of a synthesis run."""
+    reasons = summary.get("filter_reasons", {})
+    rounds = summary.get("rounds_histogram", {})
+    a = go.Figure(go.Bar(x=list(reasons), y=list(reasons.values()), name="filtered, by reason"))
+    a.update_layout(title="filter reasons (a record can have several)", height=320)
+    b = go.Figure(go.Bar(x=list(rounds), y=list(rounds.values())))
+    b.update_layout(title="records by rounds (executed code blocks)", xaxis_title="rounds",
+                    height=300)
+    return [a, b]
+
+
+def problem_bars(results: dict[str, Any], title: str | None = None) -> go.Figure:
+    """One bar per problem: tokens generated (mean over its samples), coloured by the verdict
+    of its first sample; hover shows the failing assert or the error."""
+    rows = list(results["problems"].items())
+    fig = go.Figure()
+    for status, color in STATUS_COLORS.items():
+        sel = [(t, r) for t, r in rows if r["status"] == status]
+        if not sel:
+            continue
+        fig.add_trace(go.Bar(
+            x=[t for t, _ in sel], y=[r["n_tokens"] or 0 for _, r in sel],
+            name=f"{status} ({len(sel)})", marker_color=color,
+            customdata=[(r["detail"] or status)[:160] for _, r in sel],
+            hovertemplate="%{x}<br>%{customdata}<br>%{y} tokens<extra></extra>"))
+    passk = ", ".join(f"{k} = {v:.3f}" for k, v in results.get("pass_at_k", {}).items())
+    fig.update_layout(title=title or f"{results.get('benchmark', '')}: {passk}",
+                      xaxis_title="problem", yaxis_title="tokens generated", barmode="overlay",
+                      xaxis={"categoryorder": "array", "categoryarray": [t for t, _ in rows]},
+                      height=420)
+    return fig
+
+
+def verdict_grid(runs: dict[str, dict[str, Any]], title: str = "per-problem verdict") -> go.Figure:
+    """Runs × problems, green where the problem's first sample passed."""
+    names = list(runs)
+    task_ids = [t for t in next(iter(runs.values()))["problems"]] if runs else []
+    for r in runs.values():
+        task_ids += [t for t in r["problems"] if t not in task_ids]
+    z = [[None if t not in runs[n]["problems"] else
+          int(runs[n]["problems"][t]["status"] == "passed") for t in task_ids] for n in names]
+    fig = go.Figure(go.Heatmap(z=z, x=task_ids, y=names, zmin=0, zmax=1, showscale=False,
+                               colorscale=[[0, "#e9b3b3"], [1, "#9fd39f"]],
+                               hovertemplate="%{x} · %{y}: %{z}<extra></extra>"))
+    fig.update_layout(title=title, height=160 + 40 * len(names), xaxis_showticklabels=False)
+    return fig
