@@ -7,9 +7,12 @@ teacher analyses the root cause (a text block) and retries (a code block), up to
 A round is *resolved* (the paper's criterion) when its cell ran with status ``ok`` and the code
 ran at least one ``assert`` (see :func:`has_assert`: asserts inside a function that is never
 called do not count).  Independently, the problem's own tests are run against the last
-round's code and against the final answer's code, each in a fresh namespace inside the same
-kernel; the results go into ``metadata.extra`` (``hidden_tests_passed``,
-``final_tests_passed``) and only filter a record when ``require_hidden_tests`` is set.
+round's code and against the final answer's code, each in a fresh sandbox of its own, never in
+the problem's kernel (:func:`problem_tests_pass`): nothing a teacher's cell did there (rebinding
+``exec``, patching builtins) can change the verdict, and a solution's own names (a global
+``compile``) cannot break the check. The results go into ``metadata.extra``
+(``hidden_tests_passed``, ``final_tests_passed``) and only filter a record when
+``require_hidden_tests`` is set.
 
 Stage 2 (only for resolved sequences; an unresolved one is filtered anyway, so its final
 answer is a marker text and ``metadata.extra["stage2"] == "skipped"``): the re-answer
@@ -121,13 +124,17 @@ def has_assert(code: str) -> bool:
     return False
 
 
-def isolated_check_cell(code: str, tests: list[str]) -> str:
-    """A cell that runs ``code`` then ``tests`` in a fresh namespace (so the kernel's state from
-    the rounds cannot make them pass, and ``if __name__ == "__main__"`` demos do not run)."""
-    program = code.rstrip() + "\n\n\n" + "\n".join(tests) + "\n"
-    return ("def __rcwork_check(src):\n"
-            "    exec(compile(src, '<problem-tests>', 'exec'), {'__name__': '__rcwork_check__'})\n"
-            f"__rcwork_check({program!r})\n")
+def problem_tests_pass(code: str, problem: Problem, timeout_s: float | None = None) -> bool:
+    """Whether ``code`` passes ``problem``'s own tests, judged by the sandbox's tester in a fresh
+    sandbox (:mod:`rcwork.sandbox.verdicts`): the tests run in a process of their own, the code
+    in another, as a module whose ``if __name__ == "__main__"`` demos do not run."""
+    from rcwork.sandbox import Limits
+    from rcwork.sandbox.verdicts import TestSpec, run_tests
+
+    spec = TestSpec(candidate=code, test="\n".join(problem.tests), entry_point=problem.entry_point,
+                    objects=True)  # problem tests drive the solution's own classes
+    limits = Limits(timeout_s=timeout_s) if timeout_s else Limits()
+    return run_tests(spec, limits=limits).passed
 
 
 # ---------------------------------------------------------------- the kernel of one problem
@@ -194,6 +201,13 @@ def _run(executor: Executor, code: str, cfg: LoopConfig, trace: Trace) -> Any:
     return result
 
 
+def _tests_pass(code: str, problem: Problem, cfg: LoopConfig, trace: Trace) -> bool:
+    t = time.perf_counter()
+    passed = problem_tests_pass(code, problem, cfg.cell_timeout_s)
+    trace.exec_s += time.perf_counter() - t
+    return passed
+
+
 def synthesize_problem(problem: Problem, teacher: Teacher, executor: Executor,
                        config: LoopConfig | None = None, *, source: str = "") -> ReflectionRecord:
     """Run both stages for one problem and return its record (not yet filtered)."""
@@ -242,8 +256,7 @@ def synthesize_problem(problem: Problem, teacher: Teacher, executor: Executor,
     extra: dict[str, Any] = {"task_id": problem.task_id,
                              "prompt_version": prompts.PROMPT_VERSION}
     if cfg.run_hidden_tests and last_code is not None:
-        check = _run(executor, isolated_check_cell(last_code, problem.tests), cfg, trace)
-        extra["hidden_tests_passed"] = check.status == "ok"
+        extra["hidden_tests_passed"] = _tests_pass(last_code, problem, cfg, trace)
     else:
         extra["hidden_tests_passed"] = None
 
@@ -259,8 +272,7 @@ def synthesize_problem(problem: Problem, teacher: Teacher, executor: Executor,
             final.append(Block("code", code))
             extra["stage2"] = "done"
             if cfg.run_hidden_tests:
-                check = _run(executor, isolated_check_cell(code, problem.tests), cfg, trace)
-                extra["final_tests_passed"] = check.status == "ok"
+                extra["final_tests_passed"] = _tests_pass(code, problem, cfg, trace)
         else:
             extra["stage2"] = "no_code"
         if not final:
