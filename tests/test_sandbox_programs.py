@@ -26,8 +26,9 @@ def sandbox() -> Iterator[Sandbox]:
 
 def test_full_isolation_is_in_force_here(sandbox: Sandbox) -> None:
     # This project's machines run as root with util-linux: everything must be on.
-    for feature in ("pid-namespace", "network-namespace", "read-only-filesystem", "private-tmp",
-                    "hidden-home", "private-uid", "rlimits", "scrubbed-env"):
+    for feature in ("pid-namespace", "network-namespace", "ipc-namespace", "minimal-root",
+                    "read-only-filesystem", "private-tmp", "hidden-home", "no-user-namespaces",
+                    "private-uid", "rlimits", "scrubbed-env"):
         assert feature in sandbox.isolation
 
 

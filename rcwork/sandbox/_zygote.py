@@ -115,7 +115,7 @@ def _prepare_namespaces() -> list[str]:
     if os.waitstatus_to_exitcode(wait_status) != 0:
         raise OSError("pid and mount namespaces are refused inside the sandbox server")
     return ["pid-namespace", "network-namespace", "ipc-namespace", "mount-namespace",
-            "minimal-root", "read-only-filesystem", "private-tmp", "no-user-namespaces"]
+            "minimal-root", "read-only-filesystem", "private-tmp", "hidden-home", "no-user-namespaces"]
 
 
 # ---- B: pid 1 of the sandbox's pid namespace -----------------------------------------------------
