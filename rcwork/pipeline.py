@@ -65,12 +65,12 @@ STAGES: list[Stage] = [
      lambda run, p: {"config": {**p["distill"], "output_dir": str(run / "distill"),
                                 "data": [SEED, str(run / "synthesize" / "kept")]}}),
     ("evaluate-base", "05_evaluate",
-     lambda run, p: {**p["evaluate"], "model": p["distill"]["model"],
-                     "out_dir": str(run / "evaluate" / "base")}),
+     lambda run, p: {"config": {**p["evaluate"], "model": p["distill"]["model"],
+                                "out_dir": str(run / "evaluate" / "base")}}),
     ("evaluate-distilled", "05_evaluate",
-     lambda run, p: {**p["evaluate"], "model": str(run / "distill" / "model"),
-                     "out_dir": str(run / "evaluate" / "distilled"),
-                     "compare_to": str(run / "evaluate" / "base" / "results.json")}),
+     lambda run, p: {"config": {**p["evaluate"], "model": str(run / "distill" / "model"),
+                                "out_dir": str(run / "evaluate" / "distilled"),
+                                "compare_to": str(run / "evaluate" / "base" / "results.json")}}),
 ]
 
 

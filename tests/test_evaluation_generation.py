@@ -28,8 +28,8 @@ def _samples(path):
 def test_cli_generates_with_the_tiny_model_and_scores(tmp_path, capsys):
     out = tmp_path / "run"
     args = ["evaluate", "--benchmark", "humaneval", "--model", "tiny", "--limit", "3",
-            "--max-new-tokens", "12", "--batch-size", "2", "--threads", "1", "--out", str(out),
-            "--timeout", "5"]
+            "--max-new-tokens", "12", "--batch-size", "2", "--threads", "1", "--out_dir", str(out),
+            "--timeout_s", "5"]
     assert rcwork_main(args) == 0
     lines = [json.loads(ln) for ln in (out / "samples.jsonl").read_text().splitlines()]
     assert sorted(s["task_id"] for s in lines) == ["HumanEval/0", "HumanEval/1", "HumanEval/2"]
@@ -246,21 +246,24 @@ def test_notebook_scores_a_file_compares_runs_and_generates(tmp_path):
                        {"task_id": problems[1].task_id, "completion": "    return []\n"},
                        {"task_id": problems[2].task_id,
                         "completion": raw[problems[2].task_id]["canonical_solution"]}])
-    nb = run_notebook("05_evaluate", tmp_path / "nb_score",
-                      {"model": None, "samples_path": str(b), "limit": 3,
-                       "out_dir": str(tmp_path / "b"), "compare_to": str(tmp_path / "a"),
-                       "timeout_s": 5.0}, timeout_s=300)
+    nb = run_notebook("05_evaluate", tmp_path / "nb_score", {"config": {
+        "model": None, "samples": str(b), "limit": 3, "out_dir": str(tmp_path / "b"),
+        "compare_to": str(tmp_path / "a"), "timeout_s": 5.0}}, timeout_s=300)
     text = nb.read_text()
     res = json.loads((tmp_path / "b" / "results.json").read_text())
     assert res["pass@1"] == pytest.approx(1 / 3)
+    assert res["flips"]["fixed"] == ["HumanEval/2"]
+    assert res["finish_reasons"] == {"stop": 0, "length": 0, "unknown": 3}
     assert "fixed: HumanEval/2" in text and "broken: HumanEval/0, HumanEval/1" in text
     assert "Plotly.newPlot" in text  # figures embedded as HTML (PLOTLY_RENDERER=notebook)
     gen_out = tmp_path / "gen"
-    run_notebook("05_evaluate", tmp_path / "nb_gen",
-                 {"model": "tiny", "limit": 2, "max_new_tokens": 8, "batch_size": 2,
-                  "threads": 1, "out_dir": str(gen_out), "timeout_s": 5.0}, timeout_s=300)
+    run_notebook("05_evaluate", tmp_path / "nb_gen", {"config": {
+        "model": "tiny", "limit": 2, "max_new_tokens": 8, "batch_size": 2, "threads": 1,
+        "out_dir": str(gen_out), "timeout_s": 5.0}}, timeout_s=300)
     res = json.loads((gen_out / "results.json").read_text())
     assert len(res["problems"]) == 2 and res["generation"]["model"] == "tiny"
+    # 8 new tokens end no chat answer of the random tiny model: every sample hit the limit.
+    assert res["finish_reasons"] == {"stop": 0, "length": 2, "unknown": 0}
     assert len(read_samples(gen_out / "samples.jsonl")) == 2
 
 

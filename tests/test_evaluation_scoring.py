@@ -187,7 +187,7 @@ def test_cli_scores_a_sample_file_without_a_model(tmp_path):
                             + [{"task_id": problems[2].task_id, "completion": "    return 0\n"}])
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "rcwork", "evaluate", "--benchmark", "humaneval",
-                           "--samples", str(samples), "--out", str(out), "--limit", "3"],
+                           "--samples", str(samples), "--out_dir", str(out), "--limit", "3"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     res = json.loads((out / "results.json").read_text())

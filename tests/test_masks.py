@@ -137,7 +137,7 @@ def test_message_frame_goes_with_its_blocks(record, strategy, rate, order):
 
 @pytest.mark.parametrize("order", ORDERS)
 def test_block_strategy_thresholds(order):
-    """DESIGN.md: kind 1 masked when rate > 0, kind 2 from 1/3, kind 3 from 2/3."""
+    """docs/method.md: kind 1 masked when rate > 0, kind 2 from 1/3, kind 3 from 2/3."""
     k1, k2, k3 = (LETTER[c] for c in order)
     expect = [(0.0, set()), (1e-6, {k1}), (0.2, {k1}), (0.3333, {k1}), (1 / 3, {k1, k2}),
               (2 / 6, {k1, k2}), (0.5, {k1, k2}), (0.6666, {k1, k2}), (2 / 3, {k1, k2, k3}),

@@ -1,7 +1,7 @@
 """A real ``transformers serve`` on loopback with the embedded model, used as an OpenAI-compatible
 teacher: chat through it, keep the key out of every log, and synthesize records through it.
 
-FIELD-NOTES quirks: requests name the served folder's path as the model; ``/health`` is the
+Quirks of `transformers serve` measured here: requests name the served folder's path as the model; ``/health`` is the
 readiness probe (``GET /v1/models`` fails without a hub cache); one thread for torch.
 """
 

@@ -2,7 +2,7 @@
 
 The student reads the teacher sample ``[RI, RS, I, FC]`` with the reflection instruction (RI) always
 hidden and part of the reflection sequence (RS) hidden; bos, ``[I, FC]`` and eos are never hidden
-(DESIGN.md, "The method, exactly").  How much of RS is hidden grows with the *mask rate*, the current
+(``docs/method.md``).  How much of RS is hidden grows with the *mask rate*, the current
 training step over the number of steps, so training moves from reflection-assisted answering to
 answering from the instruction alone, which is what the model does at test time.
 
