@@ -55,7 +55,7 @@ Stage = tuple[str, str, Callable[[Path, dict], dict[str, Any]]]
 
 STAGES: list[Stage] = [
     ("synthesize", "01_synthesize",
-     lambda run, p: {**p["synthesize"], "output_dir": str(run / "synthesize")}),
+     lambda run, p: {"config": {**p["synthesize"], "output_dir": str(run / "synthesize")}}),
     ("inspect", "02_inspect",
      lambda run, p: {**p["inspect"], "records_path": SEED}),
     ("masks", "03_mask_visualize",

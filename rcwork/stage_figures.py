@@ -39,14 +39,20 @@ def distill_curves(metrics: dict[str, Any], title: str = "training losses") -> g
 
 
 def synthesis_figures(summary: dict[str, Any]) -> list[go.Figure]:
-    """Filter reasons and the distribution of rounds of a synthesis run."""
+    """Kept records and filtered ones by reason (a record can have several), and rounds per
+    sequence for all records and for the kept ones."""
     reasons = summary.get("filter_reasons", {})
-    rounds = summary.get("rounds_histogram", {})
-    a = go.Figure(go.Bar(x=list(reasons), y=list(reasons.values()), name="filtered, by reason"))
-    a.update_layout(title="filter reasons (a record can have several)", height=320)
-    b = go.Figure(go.Bar(x=list(rounds), y=list(rounds.values())))
-    b.update_layout(title="records by rounds (executed code blocks)", xaxis_title="rounds",
-                    height=300)
+    a = go.Figure(go.Bar(x=["kept", *reasons], y=[summary.get("kept", 0), *reasons.values()],
+                         marker_color=["seagreen"] + ["indianred"] * len(reasons)))
+    a.update_layout(title=f"{summary.get('records', 0)} records: kept, and filtered by reason",
+                    yaxis_title="records", height=350)
+    hist = summary.get("rounds_histogram", {})
+    kept_hist = summary.get("rounds_histogram_kept", {})
+    rounds = sorted({*map(int, hist), *map(int, kept_hist)})
+    b = go.Figure([go.Bar(name="all", x=rounds, y=[hist.get(str(r), 0) for r in rounds]),
+                   go.Bar(name="kept", x=rounds, y=[kept_hist.get(str(r), 0) for r in rounds])])
+    b.update_layout(title="rounds per sequence", xaxis_title="rounds", yaxis_title="records",
+                    barmode="group", height=350)
     return [a, b]
 
 

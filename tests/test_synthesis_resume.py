@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 def _cmd(problems: Path, out: Path) -> list[str]:
     return [sys.executable, "-m", "rcwork", "synthesize", "--problems", str(problems),
-            "--output", str(out), "--teacher-backend", "transformers", "--teacher-model", "tiny",
+            "--output_dir", str(out), "--teacher-backend", "transformers", "--teacher-model", "tiny",
             "--max-rounds", "2", "--max-new-tokens", "48", "--workers", "2", "--threads", "1",
             "--no-progress"]
 

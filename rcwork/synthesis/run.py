@@ -16,7 +16,7 @@ import queue
 import threading
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Sequence
 
@@ -32,18 +32,52 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SynthesisConfig:
-    max_rounds: int = 8
-    max_new_tokens: int = 512
-    final_max_new_tokens: int | None = None
-    temperature: float = 0.0
-    workers: int = 2
-    cell_timeout_s: float | None = None
-    run_hidden_tests: bool = True
-    filter_io: bool = True
-    filter_unresolved: bool = True
-    filter_single_round: bool = True
-    require_hidden_tests: bool = False
-    progress: bool = True
+    """The synthesis stage's one configuration: problems, teacher, loop and filters.
+
+    ``rcwork synthesize`` flags, notebook 01's ``config`` parameter and the pipeline profiles
+    are overrides of these fields (``rcwork.stages``)."""
+
+    problems: str = field(default="data/problems", metadata={
+        "help": "a problems JSONL file or a directory of them"})
+    num_problems: int | None = field(default=None, metadata={
+        "help": "use only the first N problems"})
+    output_dir: str = field(default="runs/synthesize", metadata={
+        "help": "output directory; an existing run there is resumed"})
+    teacher_backend: str = field(default="transformers", metadata={
+        "help": "transformers (a model in this process), openai (any OpenAI-compatible "
+                "server), vllm (offline engine on a GPU box)"})
+    teacher_model: str = field(default="embedded", metadata={
+        "help": "embedded | tiny | a folder | a hub id | the served model's name"})
+    base_url: str | None = field(default=None, metadata={
+        "help": "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1"})
+    api_key_env: str = field(default="OPENAI_API_KEY", metadata={
+        "help": "environment variable holding the API key (never logged or saved)"})
+    threads: int = field(default=1, metadata={"help": "torch threads for a local teacher"})
+    max_batch_size: int = field(default=8, metadata={
+        "help": "conversations per generate call (local, vllm) or concurrent requests (openai)"})
+    max_batch_tokens: int = field(default=8192, metadata={
+        "help": "local teacher: rows x (prompt + new tokens) per generate call; bounds memory "
+                "as conversations grow"})
+    max_rounds: int = field(default=8, metadata={
+        "help": "stage-1 rounds before a sequence counts as unresolved (paper: 8)"})
+    max_new_tokens: int = field(default=512, metadata={"help": "per teacher reply"})
+    final_max_new_tokens: int | None = field(default=None, metadata={
+        "help": "for the stage-2 reply (default: max_new_tokens)"})
+    temperature: float = field(default=0.0, metadata={"help": "0: greedy"})
+    workers: int = field(default=2, metadata={
+        "help": "problems in flight at once, each with its own kernel"})
+    cell_timeout_s: float | None = field(default=None, metadata={
+        "help": "seconds per executed cell (default: the sandbox's limit)"})
+    run_hidden_tests: bool = field(default=True, metadata={
+        "help": "run the problem's own tests on the last and the final code (recorded)"})
+    filter_io: bool = field(default=True, metadata={"help": "filter code doing I/O"})
+    filter_unresolved: bool = field(default=True, metadata={
+        "help": "filter sequences unresolved after max_rounds"})
+    filter_single_round: bool = field(default=True, metadata={
+        "help": "filter sequences resolved in one round (they hold no reflection)"})
+    require_hidden_tests: bool = field(default=False, metadata={
+        "help": "also filter records whose code fails the problem's own tests"})
+    progress: bool = field(default=True, metadata={"help": "a progress bar"})
 
     def loop_config(self) -> LoopConfig:
         return LoopConfig(max_rounds=self.max_rounds, max_new_tokens=self.max_new_tokens,
@@ -250,6 +284,29 @@ def synthesize(problems: Sequence[Problem], teacher: Teacher, output_dir: str | 
         store.write_json("summary.json", summary)
         store.close()
     return summary
+
+
+def build_teacher(cfg: SynthesisConfig) -> Teacher:
+    """The teacher ``cfg`` names, with the settings its backend takes."""
+    from rcwork.teachers import make_teacher
+
+    if cfg.teacher_backend == "transformers":
+        return make_teacher("transformers", cfg.teacher_model, num_threads=cfg.threads,
+                            max_batch_size=cfg.max_batch_size,
+                            max_batch_tokens=cfg.max_batch_tokens)
+    if cfg.teacher_backend == "openai":
+        return make_teacher("openai", cfg.teacher_model, base_url=cfg.base_url,
+                            api_key_env=cfg.api_key_env, max_concurrency=cfg.max_batch_size)
+    return make_teacher(cfg.teacher_backend, cfg.teacher_model,
+                        max_batch_size=cfg.max_batch_size)
+
+
+def run_synthesis(cfg: SynthesisConfig, teacher: Teacher | None = None) -> dict[str, Any]:
+    """The whole stage: the problems and the teacher of ``cfg``, then :func:`synthesize` into
+    ``cfg.output_dir`` (resuming a run there); returns the summary."""
+    problems, sources = load_problem_sources(cfg.problems, cfg.num_problems)
+    teacher = teacher if teacher is not None else build_teacher(cfg)
+    return synthesize(problems, teacher, cfg.output_dir, cfg, sources=sources)
 
 
 def _progress(total: int, enabled: bool, skipped: int):
