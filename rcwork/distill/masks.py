@@ -151,11 +151,6 @@ def hidden_tokens(enc: Encoded, strategy: str, rate: float, *, order: str = DEFA
     return hidden
 
 
-def visible_positions(hidden: Sequence[bool]) -> list[int]:
-    """Positions the student keeps (the dropped-token form keeps them as its position_ids)."""
-    return [i for i, h in enumerate(hidden) if not h]
-
-
 def describe(enc: Encoded, hidden: Sequence[bool]) -> dict[str, int]:
     """Counts for logs and widgets: tokens hidden per part, and RS blocks hidden by kind."""
     names = {INSTRUCTION: "instruction", REFLECTION: "reflection"}
