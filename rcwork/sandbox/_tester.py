@@ -1,8 +1,8 @@
 """The in-sandbox half of :mod:`rcwork.sandbox.verdicts`: tests in one process, the candidate in
 another, talking over a socket in plain data.
 
-Run as a sandboxed program (standard library only; its text is the program source, so it holds
-no secret). Process H (this one) makes itself non-dumpable, forks the candidate process K, and
+Standard library only: the sandbox server loads it once by path (so no sample pays for compiling
+it), and each sandboxed program that judges a sample just calls :func:`main`; it holds no secret. Process H (this one) makes itself non-dumpable, forks the candidate process K, and
 only then reads the test specification from stdin: K never holds the tests, the expected outputs
 or the reference solution in its memory. K points stdin, stdout and stderr at /dev/null and
 closes every other descriptor before it receives the candidate's source, so it has no way to
@@ -35,6 +35,7 @@ import traceback
 import types
 
 _PR_SET_DUMPABLE = 4
+_LIBC = ctypes.CDLL(None)
 _MAX_MESSAGE = 64 << 20
 _HEADER = struct.Struct("!I")
 _PLAIN = (type(None), bool, int, float, str)
@@ -172,6 +173,9 @@ class Peer:
     def request(self, message):
         """Send a request; serve callbacks until its reply comes; return or raise it."""
         self._send(message)
+        return self.wait_reply()
+
+    def wait_reply(self):
         while True:
             reply = self._recv()
             if "q" in reply:
@@ -396,25 +400,32 @@ def _candidate(sock):
 
 def _run_tests(peer, spec):
     """The verdict, as a dict: status, exception, message, frames (line and source)."""
+    namespace = {"__name__": "__rcwork_tests__", "__builtins__": builtins}
+    test_lines = spec["test"].splitlines()
+    # The candidate loads while the prompt's helpers run and the tests compile here.
+    peer._send({"source": spec["candidate"], "objects": spec["objects"]})
     try:
-        defined = peer.request({"source": spec["candidate"], "objects": spec["objects"]})
+        if spec["prelude"]:
+            exec(compile(spec["prelude"], "<prompt>", "exec"), namespace)
+        test = compile(spec["test"], "<test>", "exec")
+    except BaseException as exc:  # noqa: BLE001 - the benchmark's own code is broken
+        return {"status": "error", "exception": type(exc).__name__, "message": f"in the tests: {exc}"[:300],
+                "where": "test", "frames": []}
+    try:
+        defined = peer.wait_reply()
     except _PeerGone:
         return {"status": "error", "exception": "", "message": "the candidate's process ended while loading"}
     except Exception as exc:  # noqa: BLE001 - the solution did not load
         return {"status": "error", "exception": getattr(exc, "remote_type", type(exc).__name__),
                 "message": str(exc.args[0] if exc.args else "")[:300], "where": "solution",
                 "frames": getattr(exc, "remote_frames", [])}
-    namespace = {"__name__": "__rcwork_tests__", "__builtins__": builtins}
-    test_lines = spec["test"].splitlines()
     try:
-        if spec["prelude"]:
-            exec(compile(spec["prelude"], "<prompt>", "exec"), namespace)
         for name, handle in defined.items():  # the prompt's helpers win over the candidate's
             if name not in namespace or name == spec["entry_point"]:
                 namespace[name] = handle
         if spec["entry_point"] not in defined:
             raise NameError(f"the solution does not define {spec['entry_point']!r}")
-        exec(compile(spec["test"], "<test>", "exec"), namespace)
+        exec(test, namespace)
         if spec["check_call"]:
             namespace["check"](namespace[spec["entry_point"]])
     except _PeerGone:
@@ -434,7 +445,7 @@ def _run_tests(peer, spec):
 
 
 def main():
-    ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+    _LIBC.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
     sys.set_int_max_str_digits(0)
     ours, theirs = socket.socketpair()
     if os.fork() == 0:
@@ -455,6 +466,3 @@ def main():
     while line:
         line = line[os.write(1, line):]
     os._exit(0)
-
-
-main()

@@ -5,8 +5,8 @@ write the harness's "passed" line itself and exit, rewrite the test with ``sys.s
 an object whose ``__eq__`` is always true, or read the expected answers from its own namespace.
 Each of these is one instance of the same flaw, so the fix is where the verdict is made:
 
-- **Two processes.** In the sandbox, a trusted tester (``_tester.py``, the program the sandbox
-  runs) forks the candidate's process before it has read anything secret, then reads the test
+- **Two processes.** In the sandbox, a trusted tester (``_tester.py``, which the program the
+  sandbox runs calls) forks the candidate's process before it has read anything secret, then reads the test
   specification (tests, prompt helpers, reference solution) from stdin. The candidate's process
   gets /dev/null for stdin, stdout and stderr and no other descriptor; the tester is
   non-dumpable, so a process of the same uid cannot trace it or read its memory or descriptors.
@@ -34,14 +34,14 @@ import json
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Iterable
 
 from rcwork.sandbox.limits import Limits
 from rcwork.sandbox.programs import ProgramResult, run_program
 from rcwork.sandbox.sandbox import Sandbox, default_sandbox
 
-_TESTER = (Path(__file__).parent / "_tester.py").read_text(encoding="utf-8")
+# The sandbox server has loaded _tester.py already (compiled once, not per sample).
+_TESTER = "import sys\nsys.modules['_rcwork_sandbox__tester'].main()\n"
 _DETAIL_CHARS = 500
 
 
