@@ -6,7 +6,7 @@ hidden and part of the reflection sequence (RS) hidden; bos, ``[I, FC]`` and eos
 training step over the number of steps, so training moves from reflection-assisted answering to
 answering from the instruction alone, which is what the model does at test time.
 
-Six strategies choose the hidden part of RS:
+Seven strategies choose the hidden part of RS:
 
 ==================  =========================================================================
 ``all``             all of RS at any rate (vanilla self-distillation, "w/o dynamic mask")
@@ -16,6 +16,8 @@ Six strategies choose the hidden part of RS:
                     ``rate > 0``, the second from 1/3, the third from 2/3
 ``random_token``    ``ceil(rate * n_tokens)`` RS tokens chosen at random
 ``sequential_token`` the leftmost ``ceil(rate * n_tokens)`` RS tokens
+``three``           one of ``random_block``, ``sequential_block``, ``block`` per training step,
+                    drawn from ``(seed, step)`` (the paper's "w/ Three Strategies")
 ==================  =========================================================================
 
 Counts round up as in the paper's code (any rate above 0 hides something).  Block strategies hide
@@ -37,7 +39,8 @@ from typing import Hashable, Sequence
 from rcwork.encoding import CODE, EXECUTION, INSTRUCTION, REFLECTION, TEXT, Encoded
 
 STRATEGIES = ("all", "random_block", "sequential_block", "block", "random_token",
-              "sequential_token")
+              "sequential_token", "three")
+THREE_STRATEGIES = ("random_block", "sequential_block", "block")  # what ``three`` draws from
 KIND_LETTERS = {"E": EXECUTION, "A": TEXT, "C": CODE}
 ORDERS = ("EAC", "ECA", "AEC", "ACE", "CEA", "CAE")
 DEFAULT_ORDER = "EAC"  # the paper's best: execution results first, then analysis, then code
@@ -53,10 +56,18 @@ def mask_rate(step: int, max_steps: int) -> float:
     return min(max(step / max_steps, 0.0), 1.0)
 
 
+def step_strategy(strategy: str, seed: Hashable, step: int) -> str:
+    """The concrete strategy of a training step: ``strategy`` itself, or for ``three`` one of
+    :data:`THREE_STRATEGIES` drawn from ``(seed, step)``, so a resumed run draws the same."""
+    if strategy != "three":
+        return strategy
+    return random.Random(f"three/{seed}/{step}").choice(THREE_STRATEGIES)
+
+
 def check_strategy(strategy: str, order: str = DEFAULT_ORDER) -> None:
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown mask strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
-    if strategy == "block" and (len(order) != 3 or set(order.upper()) != set(KIND_LETTERS)):
+    if strategy in ("block", "three") and (len(order) != 3 or set(order.upper()) != set(KIND_LETTERS)):
         raise ValueError(f"block order must be a permutation of E, A, C (one of "
                          f"{', '.join(ORDERS)}), got {order!r}")
 
@@ -117,6 +128,8 @@ def hidden_tokens(enc: Encoded, strategy: str, rate: float, *, order: str = DEFA
     check_strategy(strategy, order)
     if rate < 0 or rate > 1 + _EPS:
         raise ValueError(f"mask rate must be in [0, 1], got {rate}")
+    # The trainer resolves ``three`` per step (step_strategy); called directly, the seed draws.
+    strategy = step_strategy(strategy, seed, 0)
     rng = random.Random(seed if isinstance(seed, (int, str, bytes)) else repr(seed))
     hidden = [p == INSTRUCTION for p in enc.part]
     rs = [i for i, p in enumerate(enc.part) if p == REFLECTION]

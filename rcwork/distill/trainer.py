@@ -31,7 +31,8 @@ from rcwork.distill.batching import (LAYOUTS, STUDENT_FORMS, DistillBatch, final
                                      items_from, ntp_target_count)
 from rcwork.distill.data import ABLATIONS, DistillDataset, LengthGroupedSampler, collate
 from rcwork.distill.loss import heldout_metrics, loss_sums
-from rcwork.distill.masks import DEFAULT_ORDER, STRATEGIES, check_strategy, mask_rate
+from rcwork.distill.masks import (DEFAULT_ORDER, STRATEGIES, check_strategy, mask_rate,
+                                  step_strategy)
 
 
 NORMALIZATIONS = ("joint", "per_term")
@@ -50,6 +51,9 @@ class DistillConfig(TrainingArguments):
     data: list[str] = field(default_factory=lambda: [SEED_RECORDS], metadata={
         "help": "reflection records: .jsonl/.parquet files or folders of them; several are "
                 "mixed, and each one's count is written to metrics.json"})
+    data_errors: str = field(default="raise", metadata={
+        "help": "raise: a bad record line stops the run with file:line:field; skip: skip it "
+                "and count it (per input, in metrics.json)"})
     instruction_data: str = field(default="", metadata={
         "help": "instruction pairs (JSONL) mixed in with NTP loss only"})
     heldout: float = field(default=0.2, metadata={
@@ -118,6 +122,8 @@ class DistillConfig(TrainingArguments):
                              f"{self.loss_normalization!r}")
         if isinstance(self.data, str):
             self.data = [self.data]
+        if self.data_errors not in ("raise", "skip"):
+            raise ValueError(f"data_errors must be raise or skip, got {self.data_errors!r}")
         if self.ablation == "all_mask":
             self.strategy = "all"
         import torch
@@ -189,10 +195,12 @@ class DistillTrainer(Trainer):
 
     def make_batch(self, samples: list[dict]) -> DistillBatch:
         rate = self.current_rate()
-        items = items_from(samples, strategy=self.args.strategy, order=self.args.order,
-                           rate=rate, seed=self.args.seed, step=self.state.global_step,
-                           distill=self.args.distill)
-        return DistillBatch(items, rate, self.args.strategy, self.args.order)
+        step = self.state.global_step
+        # ``three`` draws one block strategy per step from (seed, step); others pass through.
+        strategy = step_strategy(self.args.strategy, self.args.seed, step)
+        items = items_from(samples, strategy=strategy, order=self.args.order, rate=rate,
+                           seed=self.args.seed, step=step, distill=self.args.distill)
+        return DistillBatch(items, rate, strategy, self.args.order)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         batch = self.make_batch(inputs["samples"])

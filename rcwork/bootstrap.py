@@ -1,0 +1,107 @@
+"""Bootstrap intervals for sweep metrics: over held-out records, problems and seeds.
+
+A run's metric is a ratio of sums over units (held-out NLL: summed token NLL over tokens, per
+record; pass@1: passes over problems, denominator 1 each), so a replicate resamples the units
+with replacement and recomputes the ratio.  Runs that differ only in their seed form a group:
+a replicate resamples the seeds too, then the units inside each, and averages, so the interval
+holds both sources of noise.  Differences between two settings resample the *same* units for
+both when they were measured on the same units (a paired bootstrap), which is what decides
+whether a difference is inside the noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+REPLICATES = 2000
+LEVEL = 0.95
+
+
+@dataclass
+class Units:
+    """One run's per-unit numerators and denominators, with the units' ids (for pairing)."""
+
+    ids: list[str]
+    num: np.ndarray
+    den: np.ndarray
+
+    @classmethod
+    def make(cls, ids: Sequence[str], num: Sequence[float], den: Sequence[float] | None = None
+             ) -> "Units":
+        num_a = np.asarray(num, dtype=np.float64)
+        den_a = np.ones_like(num_a) if den is None else np.asarray(den, dtype=np.float64)
+        if not (len(ids) == len(num_a) == len(den_a)) or len(ids) == 0:
+            raise ValueError(f"units need equal, non-zero lengths: {len(ids)} ids, "
+                             f"{len(num_a)} numerators, {len(den_a)} denominators")
+        return cls(list(ids), num_a, den_a)
+
+    @property
+    def value(self) -> float:
+        return float(self.num.sum() / self.den.sum())
+
+
+@dataclass
+class Interval:
+    value: float
+    low: float
+    high: float
+    runs: int
+
+    def contains(self, x: float) -> bool:
+        return self.low <= x <= self.high
+
+
+Draws = tuple[list[np.ndarray], np.ndarray]
+
+
+def _draws(groups: Sequence[Units], rng: np.random.Generator, n: int) -> Draws:
+    """Per replicate: the unit indices of each group, and which groups (seeds) it averages."""
+    units = [rng.integers(0, len(u.ids), (n, len(u.ids))) for u in groups]
+    return units, rng.integers(0, len(groups), (n, len(groups)))
+
+
+def _values(groups: Sequence[Units], draws: Draws) -> np.ndarray:
+    """The replicate values of the seed-averaged ratio."""
+    units, pick = draws
+    values = np.stack([u.num[d].sum(1) / u.den[d].sum(1) for u, d in zip(groups, units)])
+    if len(groups) == 1:
+        return values[0]
+    return values[pick, np.arange(pick.shape[0])[:, None]].mean(1)
+
+
+def _interval(value: float, reps: np.ndarray, level: float, runs: int) -> Interval:
+    alpha = (1 - level) / 2
+    return Interval(value, float(np.quantile(reps, alpha)), float(np.quantile(reps, 1 - alpha)),
+                    runs)
+
+
+def interval(groups: Sequence[Units], *, n: int = REPLICATES, level: float = LEVEL,
+             seed: int = 0) -> Interval:
+    """Percentile interval of the metric averaged over ``groups`` (one per seed)."""
+    if not groups:
+        raise ValueError("no runs to bootstrap")
+    reps = _values(groups, _draws(groups, np.random.default_rng(seed), n))
+    return _interval(float(np.mean([g.value for g in groups])), reps, level, len(groups))
+
+
+def difference(a: Sequence[Units], b: Sequence[Units], *, n: int = REPLICATES,
+               level: float = LEVEL, seed: int = 0) -> tuple[Interval, bool]:
+    """Interval of ``metric(a) - metric(b)`` and whether it was paired.
+
+    Paired when the runs of ``a`` and ``b`` match one to one (in order) on the same unit ids:
+    each replicate then draws one set of units for both, so shared noise cancels.
+    """
+    if not a or not b:
+        raise ValueError("no runs to compare")
+    rng = np.random.default_rng(seed)
+    paired = len(a) == len(b) and all(x.ids == y.ids for x, y in zip(a, b))
+    if paired:
+        draws = _draws(a, rng, n)
+        reps = _values(a, draws) - _values(b, draws)
+    else:
+        reps = _values(a, _draws(a, rng, n)) - _values(b, _draws(b, rng, n))
+    value = float(np.mean([g.value for g in a]) - np.mean([g.value for g in b]))
+    return _interval(value, reps, level, len(a)), paired

@@ -1,0 +1,76 @@
+"""Instruction data from rcwork's problems: one (instruction, reference solution) pair each.
+
+Reflection self-distillation mixes reflection records with plain instruction data (trained with
+next-token prediction only), and the paper's "w/o reflection data" ablation trains on the
+instruction data alone.  rcwork's 156 problems (``data/problems``) each carry a reference
+solution, so they make that instruction data without a download.
+
+The pairs must stay apart from what is measured.  Held-out NLL is measured on held-out seed
+reflection records, and some seed records solve one of the 156 problems (the same function):
+:func:`problem_pairs` drops every problem whose function name (``entry_point``) a record of
+``exclude`` mentions, whatever the held-out split (with the seed records: 26 dropped, 130 kept).  Evaluation benchmarks (HumanEval(+),
+MBPP(+)) share no problem with ``data/problems``; evaluating on ``--benchmark problems`` itself
+would, so do not mix these pairs into such a run (``docs/sweeps.md``).
+
+Written as the ``messages`` JSONL that :func:`rcwork.records.read_pairs_jsonl` reads: a user
+message with the instruction and an assistant message with the solution as one code block,
+the shape of a reflection record's final answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from rcwork.problems import Problem, load_problems
+from rcwork.records import Block, InstructionPair, Metadata, ReflectionRecord, read_records
+
+PROBLEMS_DIR = "data/problems"
+SEED_RECORDS = "data/reflections/seed.jsonl"
+
+
+def mentions(problem: Problem, texts: Iterable[str]) -> bool:
+    """Whether any text names the problem's function as a whole word."""
+    pattern = re.compile(rf"\b{re.escape(problem.entry_point)}\b")
+    return any(pattern.search(t) for t in texts)
+
+
+def problem_pairs(problems: Sequence[Problem], exclude: Sequence[ReflectionRecord] = ()
+                  ) -> tuple[list[InstructionPair], list[str]]:
+    """``(pairs, excluded task ids)``: a pair per problem that no record of ``exclude`` solves."""
+    texts = [r.source_instruction for r in exclude]
+    pairs, excluded = [], []
+    for p in problems:
+        if mentions(p, texts):
+            excluded.append(p.task_id)
+            continue
+        pairs.append(InstructionPair(p.instruction, [Block("code", p.solution.rstrip() + "\n")],
+                                     Metadata(source="rcwork-problems",
+                                              extra={"task_id": p.task_id})))
+    return pairs, excluded
+
+
+def pair_to_json(pair: InstructionPair) -> dict:
+    """The two-message ``messages`` shape of instruction data."""
+    return {"messages": [
+        {"role": "user", "content": [{"type": "text", "content": pair.instruction}]},
+        {"role": "assistant", "content": [{"type": b.kind, "content": b.content}
+                                          for b in pair.response]}],
+        "metadata": {"source": pair.metadata.source, **pair.metadata.extra}}
+
+
+def write_problem_pairs(path: str | Path, problems: str | Path = PROBLEMS_DIR,
+                        exclude: Sequence[str | Path] = (SEED_RECORDS,)) -> dict:
+    """Write the pairs of ``problems`` not solved by a record of the ``exclude`` files to
+    ``path`` (JSONL); returns counts and the excluded task ids (for the run's record)."""
+    records = [r for f in exclude for r in read_records(f)]
+    pairs, excluded = problem_pairs(load_problems(problems), records)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        for pair in pairs:
+            fh.write(json.dumps(pair_to_json(pair), ensure_ascii=False) + "\n")
+    return {"path": str(path), "problems": str(problems), "exclude": [str(e) for e in exclude],
+            "pairs": len(pairs), "excluded": excluded}

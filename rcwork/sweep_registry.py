@@ -1,0 +1,101 @@
+"""The sweep registry: one flat JSON row per finished point, in ``<sweep>/registry.jsonl``.
+
+Each point's row is written into its run folder (``row.json``) when the point finishes; the
+registry is rebuilt from those files (under a lock, through a rename), so a sweep killed at
+any moment loses no finished point and lists none twice.  Columns are flat scalars (the
+configs as JSON strings) so pandas and ``datasets.load_dataset("json", ...)`` read it as one
+table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from rcwork.bootstrap import Units, interval
+
+# The effective values of the method's knobs, from metrics.json's config (an all_mask ablation
+# shows strategy "all" there, as it trained).
+CONFIG_COLUMNS = ("upsample_k", "order", "strategy", "ablation", "seed", "model", "max_steps",
+                  "learning_rate", "loss_normalization", "instruction_data")
+
+
+def heldout_units(records: dict[str, Any]) -> Units:
+    """A run's held-out records as bootstrap units (summed NLL over tokens)."""
+    return Units.make(records["ids"], records["nll_sum"], records["tokens"])
+
+
+def problem_units(results: dict[str, Any]) -> Units:
+    """A run's benchmark problems as bootstrap units (pass@1 each)."""
+    probs = results.get("problems") or {}
+    return Units.make(list(probs), [float(v.get("pass@1", 0.0)) for v in probs.values()])
+
+
+def make_row(point, *, metrics: dict, heldout: dict, results: dict | None, timing: dict,
+             commit: dict, run_path: str) -> dict[str, Any]:
+    """The registry row of a finished point."""
+    cfg = metrics.get("config", {})
+    held = metrics.get("heldout") or {}
+    before = (held.get("before") or {}).get("nll_final_given_instruction")
+    after = (held.get("after") or {}).get("nll_final_given_instruction")
+    row: dict[str, Any] = {"id": point.id, "curves": list(point.curves), "run": run_path}
+    for col in CONFIG_COLUMNS:
+        value = cfg.get(col)
+        row[col] = value if value is None or isinstance(value, (int, float, str, bool)) \
+            else str(value)
+    row.update(steps=metrics.get("steps"), heldout_records=len(heldout["after"]["ids"]),
+               nll_before=before, nll_after=after)
+    ci = interval([heldout_units(heldout["after"])])
+    row.update(nll_after_low=ci.low, nll_after_high=ci.high)
+    if results is not None and results.get("problems"):
+        pci = interval([problem_units(results)])
+        row.update(pass_at_1=results.get("pass@1"), pass_at_1_low=pci.low,
+                   pass_at_1_high=pci.high, benchmark=results.get("benchmark"),
+                   n_problems=results.get("n_problems"))
+    else:
+        row.update(pass_at_1=None, pass_at_1_low=None, pass_at_1_high=None, benchmark=None,
+                   n_problems=None)
+    row.update(train_runtime_s=metrics.get("train_runtime_s"), wall_s=timing.get("wall_s"),
+               attempts=timing.get("attempts"), finished=timing.get("finished"),
+               commit=commit.get("commit"), dirty=commit.get("dirty"),
+               params=json.dumps(point.params, sort_keys=True),
+               distill_config=json.dumps(point.distill, sort_keys=True, default=str),
+               evaluate_config=json.dumps(point.evaluate, sort_keys=True, default=str))
+    return row
+
+
+def collect(plan) -> list[dict[str, Any]]:
+    """Rebuild ``registry.jsonl`` from the finished run folders; returns the rows, plan order
+    first, then finished points a changed spec no longer lists.  Curve memberships come from
+    the current plan."""
+    from rcwork.sweep import REGISTRY_FILE, _locked, run_dir
+
+    sweep_dir = Path(plan.sweep_dir)
+    rows, seen = [], set()
+    for pt in plan.points:
+        path = run_dir(plan, pt) / "row.json"
+        if path.exists():
+            row = json.loads(path.read_text())
+            row["curves"] = list(pt.curves)
+            rows.append(row)
+            seen.add(pt.id)
+    for path in sorted((sweep_dir / "runs").glob("*/row.json")):
+        if path.parent.name not in seen:
+            rows.append(json.loads(path.read_text()))
+    with _locked(sweep_dir / ".registry.lock"):
+        tmp = sweep_dir / f".{REGISTRY_FILE}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row) + "\n")
+        os.replace(tmp, sweep_dir / REGISTRY_FILE)
+    return rows
+
+
+def read_registry(sweep_dir: str | Path) -> list[dict[str, Any]]:
+    """The registry's rows (what the report reads)."""
+    path = Path(sweep_dir) / "registry.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
