@@ -13,12 +13,12 @@ reference solution against its tests.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rcwork.jsonl import check_file, read_json_lines
 from rcwork.records import RecordError
 
 
@@ -66,27 +66,23 @@ def parse_problem(obj: Any, *, source: str = "<memory>", line: int | None = None
 
 
 def load_problems(path: str | Path) -> list[Problem]:
-    """Load one JSONL file or every ``*.jsonl`` in a directory; task ids must be unique."""
+    """Load one JSONL file or every ``*.jsonl`` in a directory; task ids must be unique and
+    there must be at least one problem."""
     path = Path(path)
-    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [check_file(path)]
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     for f in files:
-        with open(f, encoding="utf-8") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                if not raw.strip():
-                    continue
-                try:
-                    obj = json.loads(raw)
-                except json.JSONDecodeError as e:
-                    raise RecordError(f"malformed JSON: {e.msg} at column {e.colno}",
-                                      source=str(f), line=lineno, field="<json>") from None
-                p = parse_problem(obj, source=str(f), line=lineno)
-                if p.task_id in seen:
-                    raise RecordError(f"duplicate task_id (first in {seen[p.task_id]})",
-                                      source=str(f), line=lineno, field="task_id")
-                seen[p.task_id] = f"{f}:{lineno}"
-                problems.append(p)
+        for lineno, obj in read_json_lines(f):
+            p = parse_problem(obj, source=str(f), line=lineno)
+            if p.task_id in seen:
+                raise RecordError(f"duplicate task_id (first in {seen[p.task_id]})",
+                                  source=str(f), line=lineno, field="task_id")
+            seen[p.task_id] = f"{f}:{lineno}"
+            problems.append(p)
+    if not problems:
+        raise RecordError("no problems (an empty file, or a folder without *.jsonl files)",
+                          source=str(path))
     return problems
 
 

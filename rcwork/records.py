@@ -22,20 +22,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal
 
+from rcwork.jsonl import JsonlError, check_file, iter_json_lines
+
 BLOCK_KINDS = ("text", "code", "execution")
 ROLES = ("user", "assistant")
 BlockKind = Literal["text", "code", "execution"]
 Role = Literal["user", "assistant"]
 
 
-class RecordError(ValueError):
-    """A record that cannot be read; the message names where (file, line) and what (field)."""
-
-    def __init__(self, reason: str, *, source: str = "<memory>", line: int | None = None,
-                 field: str = ""):
-        self.reason, self.source, self.line, self.field = reason, source, line, field
-        where = source if line is None else f"{source}:{line}"
-        super().__init__(f"{where}: field {field or '<record>'}: {reason}")
+# A record that cannot be read: the message names where (file, line) and what (field).
+RecordError = JsonlError
 
 
 @dataclass
@@ -263,6 +259,7 @@ class ReadReport:
     skipped: int = 0
     reasons: Counter = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
+    duplicates: int = 0  # records equal to an earlier one (kept, but counted and reported)
 
     def add_skip(self, err: RecordError) -> None:
         self.skipped += 1
@@ -271,36 +268,33 @@ class ReadReport:
             self.examples.append(str(err))
 
     def __str__(self) -> str:
-        lines = [f"read {self.read} record(s), skipped {self.skipped}"]
+        lines = [f"read {self.read} record(s), skipped {self.skipped}"
+                 + (f", {self.duplicates} duplicate(s) of earlier records" if self.duplicates
+                    else "")]
         lines += [f"  {n} x {reason}" for reason, n in self.reasons.most_common()]
         return "\n".join(lines)
 
 
 def iter_jsonl(path: str | Path, parse=from_messages, *, errors: str = "raise",
                report: ReadReport | None = None) -> Iterator[Any]:
-    """Yield parsed records from a JSONL file, one per non-blank line."""
+    """Yield parsed records from a JSONL file, one per non-blank line (:mod:`rcwork.jsonl`
+    checks the file, the encoding and the JSON); ``errors="skip"`` counts what it skips."""
     if errors not in ("raise", "skip"):
         raise ValueError("errors must be 'raise' or 'skip'")
     report = report if report is not None else ReadReport()
     src = str(path)
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise RecordError(f"malformed JSON: {e.msg} at column {e.colno}",
-                                      source=src, line=lineno, field="<json>") from None
-                rec = parse(obj, source=src, line=lineno)
-            except RecordError as err:
-                if errors == "raise":
-                    raise
-                report.add_skip(err)
-                continue
-            report.read += 1
-            yield rec
+    for lineno, obj in iter_json_lines(path):
+        try:
+            if isinstance(obj, RecordError):
+                raise obj
+            rec = parse(obj, source=src, line=lineno)
+        except RecordError as err:
+            if errors == "raise":
+                raise
+            report.add_skip(err)
+            continue
+        report.read += 1
+        yield rec
 
 
 def read_jsonl(path: str | Path, *, errors: str = "raise",
@@ -373,15 +367,31 @@ def read_parquet(path: str | Path) -> list[ReflectionRecord]:
     return from_dataset(ds, source=str(path))
 
 
-def read_records(path: str | Path, **kw) -> list[ReflectionRecord]:
-    """Read a ``.jsonl`` or ``.parquet`` file, or every such file in a directory (sorted)."""
+def read_records(path: str | Path, *, errors: str = "raise",
+                 report: ReadReport | None = None) -> list[ReflectionRecord]:
+    """Read a ``.jsonl`` or ``.parquet`` file, or every such file in a directory (sorted).
+
+    ``report`` (filled in) counts the records read, skipped (``errors="skip"``) and repeated;
+    a missing path is an error that names it; an empty folder holds no records.
+    """
     path = Path(path)
+    report = report if report is not None else ReadReport()
     if path.is_dir():
-        out: list[ReflectionRecord] = []
-        for p in sorted(path.iterdir()):
-            if p.suffix in (".jsonl", ".parquet"):
-                out += read_records(p, **kw)
-        return out
+        files = [p for p in sorted(path.iterdir()) if p.suffix in (".jsonl", ".parquet")]
+        out = [r for f in files for r in _read_one(f, errors, report)]
+    else:
+        out = _read_one(check_file(path), errors, report)
+    seen: set[str] = set()
+    for rec in out:
+        key = record_to_json_line(rec)
+        report.duplicates += key in seen
+        seen.add(key)
+    return out
+
+
+def _read_one(path: Path, errors: str, report: ReadReport) -> list[ReflectionRecord]:
     if path.suffix == ".parquet":
-        return read_parquet(path)
-    return read_jsonl(path, **kw)
+        recs = read_parquet(path)
+        report.read += len(recs)
+        return recs
+    return read_jsonl(path, errors=errors, report=report)

@@ -8,7 +8,10 @@ are all overrides of the same dataclass, so a default is declared once, on the d
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+import sys
+from typing import Any, Callable, TypeVar
+
+from rcwork.jsonl import JsonlError
 
 T = TypeVar("T")
 
@@ -33,3 +36,13 @@ def parse_cli(cls: type[T], argv: list[str], *, prog: str, description: str | No
     parser = HfArgumentParser(cls, prog=prog, description=description)
     (cfg,) = parser.parse_args_into_dataclasses(args=argv)
     return cfg
+
+
+def run_cli(prog: str, fn: Callable[[], int]) -> int:
+    """Run a stage command; bad input (a bad line, a bad value, a path that cannot be read or
+    written) is one ``prog: error: ...`` line and exit status 2, never a traceback."""
+    try:
+        return fn()
+    except (JsonlError, ValueError, OSError) as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2

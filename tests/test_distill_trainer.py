@@ -166,7 +166,8 @@ def test_cli_trains_and_writes_outputs(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 2 and metrics["heldout_records"] == 2
     assert metrics["sources"] == [{"path": str(tmp_path / "records.jsonl"), "read": 6,
-                                   "too_long": 0, "train": 4, "heldout": 2}]
+                                   "too_long": 0, "train": 4, "heldout": 2, "skipped": 0,
+                                   "duplicates": 0, "skip_reasons": {}}]
     assert set(metrics["heldout"]["before"]) >= {"nll_final_given_instruction", "ntp", "kl"}
     assert (out / "model" / "tokenizer.json").exists()
 

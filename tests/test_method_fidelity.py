@@ -274,5 +274,6 @@ def test_upsample_k_of_the_config_is_the_one_used(tmp_path):
     prep = prepare(cfg)
     assert prep.data.train.k == 3 and prep.data.train.num_reflection == 4 * 3
     assert prep.data.summary()["sources"][0] == {
-        "path": str(tmp_path / "r.jsonl"), "read": 6, "too_long": 0, "train": 4, "heldout": 2}
+        "path": str(tmp_path / "r.jsonl"), "read": 6, "too_long": 0, "train": 4, "heldout": 2,
+        "skipped": 0, "duplicates": 0, "skip_reasons": {}}
 

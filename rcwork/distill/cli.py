@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from rcwork.stages import parse_cli
+from rcwork.stages import parse_cli, run_cli
 
 
 def main(argv: list[str]) -> int:
@@ -21,7 +21,12 @@ def main(argv: list[str]) -> int:
     from rcwork.distill.trainer import DistillConfig
 
     cfg = parse_cli(DistillConfig, argv, prog="rcwork distill", description=__doc__)
-    metrics = distill(cfg)
-    if metrics:
-        print(json.dumps({"heldout": metrics["heldout"], "steps": metrics["steps"]}, indent=1))
-    return 0
+
+    def run() -> int:
+        metrics = distill(cfg)
+        if metrics:
+            print(json.dumps({"heldout": metrics["heldout"], "steps": metrics["steps"]},
+                             indent=1))
+        return 0
+
+    return run_cli("rcwork distill", run)

@@ -17,7 +17,8 @@ import torch
 from transformers.trainer_pt_utils import get_length_grouped_indices
 
 from rcwork.encoding import Encoded, EncodedRecord, encode_many
-from rcwork.records import InstructionPair, ReflectionRecord, read_pairs_jsonl, read_records
+from rcwork.records import (InstructionPair, ReadReport, ReflectionRecord, read_pairs_jsonl,
+                            read_records)
 
 ABLATIONS = ("none", "all_mask", "no_distill", "no_reflection")
 
@@ -102,7 +103,10 @@ class TrainingData:
 
     def __str__(self) -> str:
         lines = [f"{s['path']}: read {s['read']}, too long {s['too_long']}, training "
-                 f"{s['train']}, held out {s['heldout']}" for s in self.sources]
+                 f"{s['train']}, held out {s['heldout']}"
+                 + (f", skipped {s['skipped']} bad line(s)" if s.get("skipped") else "")
+                 + (f", {s['duplicates']} duplicate(s)" if s.get("duplicates") else "")
+                 for s in self.sources]
         if self.pairs["read"]:
             lines.append(f"{self.pairs['path']}: {self.pairs['read']} instruction pairs, too "
                          f"long {self.pairs['too_long']}")
@@ -111,12 +115,27 @@ class TrainingData:
 
 def load_training_data(sources: Sequence[str | Path], tokenizer, *, max_len: int,
                        heldout: float | int, k: int, seed: int = 0, ablation: str = "none",
-                       instruction_data: str | Path | None = None) -> TrainingData:
-    """:func:`build_training_data` over files: each source is a records file or folder."""
-    pairs = read_pairs_jsonl(instruction_data) if instruction_data else []
-    return build_training_data([(str(s), read_records(s)) for s in sources], pairs, tokenizer,
-                               max_len=max_len, heldout=heldout, k=k, seed=seed,
-                               ablation=ablation, pairs_name=str(instruction_data or ""))
+                       instruction_data: str | Path | None = None, errors: str = "raise"
+                       ) -> TrainingData:
+    """:func:`build_training_data` over files: each source is a records file or folder.
+    ``errors="skip"`` skips bad lines; what was skipped, and repeated, is counted per source."""
+    read: list[tuple[str, list[ReflectionRecord]]] = []
+    reports: list[ReadReport] = []
+    for s in sources:
+        report = ReadReport()
+        read.append((str(s), read_records(s, errors=errors, report=report)))
+        reports.append(report)
+    pair_report = ReadReport()
+    pairs = (read_pairs_jsonl(instruction_data, errors=errors, report=pair_report)
+             if instruction_data else [])
+    data = build_training_data(read, pairs, tokenizer, max_len=max_len, heldout=heldout, k=k,
+                               seed=seed, ablation=ablation,
+                               pairs_name=str(instruction_data or ""))
+    for counts, report in zip(data.sources, reports):
+        counts.update(skipped=report.skipped, duplicates=report.duplicates,
+                      skip_reasons=dict(report.reasons))
+    data.pairs.update(skipped=pair_report.skipped, skip_reasons=dict(pair_report.reasons))
+    return data
 
 
 def build_training_data(sources: Sequence[tuple[str, Sequence[ReflectionRecord]]],

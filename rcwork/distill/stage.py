@@ -47,7 +47,8 @@ def prepare(cfg: DistillConfig) -> Prepared:
     attention = choose_attention(model, cfg.attn)
     data = load_training_data(cfg.data, tokenizer, max_len=cfg.max_len, heldout=cfg.heldout,
                               k=cfg.upsample_k, seed=cfg.seed, ablation=cfg.ablation,
-                              instruction_data=cfg.instruction_data or None)
+                              instruction_data=cfg.instruction_data or None,
+                              errors=cfg.data_errors)
     return Prepared(cfg, model, tokenizer, data, attention)
 
 

@@ -26,27 +26,26 @@ and timing of the last generation run (copied into results.json when a later run
 
 from __future__ import annotations
 
-import sys
-
-from rcwork.evaluation.benchmarks import BenchmarkUnavailable
-from rcwork.evaluation.samples import SampleFileError
-from rcwork.stages import parse_cli
+from rcwork.stages import parse_cli, run_cli
 
 
 def main(argv: list[str]) -> int:
+    from rcwork.evaluation.benchmarks import BenchmarkUnavailable
     from rcwork.evaluation.scoring import format_summary
     from rcwork.evaluation.stage import EvaluateConfig, evaluate
 
-    try:
+    def run() -> int:
         cfg = parse_cli(EvaluateConfig, argv, prog="rcwork evaluate", description=__doc__)
-        results = evaluate(cfg)
-    except (SampleFileError, BenchmarkUnavailable, ValueError, FileNotFoundError) as e:
-        print(f"rcwork evaluate: error: {e}", file=sys.stderr)
-        return 2
-    if results:
-        print(format_summary(results))
-        fr = results.get("finish_reasons", {})
-        print(f"  samples that ran into max_new_tokens: {fr.get('length', 0)} of "
-              f"{results['n_samples']}")
-        print(f"results: {cfg.out_dir}/results.json")
-    return 0
+        try:
+            results = evaluate(cfg)
+        except BenchmarkUnavailable as e:  # e.g. MBPP+ without its file and no hub
+            raise ValueError(str(e)) from None
+        if results:
+            print(format_summary(results))
+            fr = results.get("finish_reasons", {})
+            print(f"  samples that ran into max_new_tokens: {fr.get('length', 0)} of "
+                  f"{results['n_samples']}")
+            print(f"results: {cfg.out_dir}/results.json")
+        return 0
+
+    return run_cli("rcwork evaluate", run)

@@ -525,12 +525,12 @@ def _check_resumable(path: Path, model: str, style: str) -> dict[str, set[int]]:
     have: dict[str, set[int]] = {}
     if not path.exists():
         return have
-    for s in read_samples(path):
+    for s in read_samples(path, torn_tail="ignore"):  # the writer repairs a torn tail
         for key, want in (("model", model), ("prompt_style", style)):
             if key in s and s[key] != want:
                 raise SampleFileError(
-                    f"{path}:{s['_line']}: written with {key}={s[key]!r}, this run has "
-                    f"{want!r}; use another --samples file")
+                    f"written with {key}={s[key]!r}, this run has {want!r}; use another "
+                    "samples file", source=str(path), line=s["_line"], field=key)
         have.setdefault(s["task_id"], set()).add(int(s["index"]))
     return have
 

@@ -24,39 +24,51 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
-
-class SampleFileError(ValueError):
-    pass
+from rcwork.jsonl import JsonlError, read_json_lines
 
 
-def read_samples(path: str | Path) -> list[dict[str, Any]]:
+# A sample file that cannot be scored: the message names file, line and field.
+SampleFileError = JsonlError
+
+
+def _index(value: Any, src: str, lineno: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SampleFileError(f"expected a non-negative integer, got {value!r}", source=src,
+                              line=lineno, field="index")
+    return value
+
+
+def read_samples(path: str | Path, *, torn_tail: str = "error") -> list[dict[str, Any]]:
     """Every sample of a file, each with an ``index`` (given, or its order within its task).
 
-    A line that is not JSON raises, except an unterminated last line (a write cut short),
-    which is ignored.
+    A bad line raises :class:`SampleFileError` naming file, line and field.  A last line cut
+    off mid-write is an error too (``torn_tail="error"``: a sample must not vanish silently);
+    generation, which appends to its own file, repairs it before resuming.  The code is
+    ``solution`` if that is a string, else ``completion`` (a ``null`` beside the other is fine).
     """
-    path = Path(path)
+    src = str(path)
     out: list[dict[str, Any]] = []
     seen: dict[str, int] = defaultdict(int)
-    text = path.read_text(encoding="utf-8")
-    lines = text.split("\n")
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            if lineno == len(lines) and not text.endswith("\n"):
-                break  # partial last line of an interrupted run
-            raise SampleFileError(f"{path}:{lineno}: malformed JSON: {e.msg}") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("task_id"), str):
-            raise SampleFileError(f"{path}:{lineno}: a sample needs a string task_id")
-        if not isinstance(obj.get("solution", obj.get("completion")), str):
-            raise SampleFileError(f"{path}:{lineno}: a sample needs 'solution' or 'completion'")
-        if "index" not in obj:
+    for lineno, obj in read_json_lines(path, torn_tail=torn_tail):
+        if not isinstance(obj, dict):
+            raise SampleFileError(f"expected an object, got {type(obj).__name__}", source=src,
+                                  line=lineno, field="<record>")
+        if not isinstance(obj.get("task_id"), str):
+            raise SampleFileError("missing or not a string", source=src, line=lineno,
+                                  field="task_id")
+        if not any(isinstance(obj.get(k), str) for k in ("solution", "completion")):
+            raise SampleFileError("a sample needs a string 'solution' or 'completion'",
+                                  source=src, line=lineno, field="solution")
+        if obj.get("solution") is None and isinstance(obj.get("completion"), str):
+            obj.pop("solution", None)
+        elif obj.get("completion") is None:
+            obj.pop("completion", None)
+        if "index" in obj:
+            obj["index"] = _index(obj["index"], src, lineno)
+        else:
             obj["index"] = seen[obj["task_id"]]
-        seen[obj["task_id"]] = max(seen[obj["task_id"]], int(obj["index"]) + 1)
-        obj["_line"] = lineno
+        seen[obj["task_id"]] = max(seen[obj["task_id"]], obj["index"] + 1)
+        obj["_line"], obj["_file"] = lineno, src
         out.append(obj)
     return out
 
@@ -66,7 +78,7 @@ def existing_indices(path: str | Path) -> dict[str, set[int]]:
     path = Path(path)
     have: dict[str, set[int]] = defaultdict(set)
     if path.exists():
-        for s in read_samples(path):
+        for s in read_samples(path, torn_tail="ignore"):
             have[s["task_id"]].add(int(s["index"]))
     return have
 

@@ -103,12 +103,12 @@ def score_samples(problems: Sequence[BenchmarkProblem], samples: Sequence[dict[s
     for s in samples:
         problem = by_id.get(s["task_id"])
         if problem is None:
-            raise SampleFileError(f"sample line {s.get('_line', '?')}: unknown task_id "
-                                  f"{s['task_id']!r}")
+            raise SampleFileError(f"unknown task_id {s['task_id']!r}", source=s.get("_file", ""),
+                                  line=s.get("_line"), field="task_id")
         key = (s["task_id"], int(s.get("index", 0)))
         if key in seen:
-            raise SampleFileError(f"sample line {s.get('_line', '?')}: duplicate sample "
-                                  f"{key[0]} #{key[1]}")
+            raise SampleFileError(f"duplicate sample {key[0]} #{key[1]}",
+                                  source=s.get("_file", ""), line=s.get("_line"), field="index")
         seen.add(key)
         specs.append(problem.test_spec(problem.solution_of(s)))
     verdicts = run_tests_many(specs, workers=workers,
@@ -223,8 +223,9 @@ def select_samples(samples: list[dict[str, Any]], problems: Sequence[BenchmarkPr
         elif s["task_id"] in known:
             skipped += 1
         else:
-            raise SampleFileError(f"sample line {s.get('_line', '?')}: task_id "
-                                  f"{s['task_id']!r} is not in this benchmark")
+            raise SampleFileError(f"{s['task_id']!r} is not in this benchmark",
+                                  source=s.get("_file", ""), line=s.get("_line"),
+                                  field="task_id")
     return keep, skipped
 
 

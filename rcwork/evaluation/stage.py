@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rcwork.evaluation.benchmarks import BENCHMARKS, BenchmarkProblem, load_benchmark
-from rcwork.evaluation.samples import read_samples
+from rcwork.evaluation.samples import SampleFileError, read_samples
 from rcwork.evaluation.scoring import compare_results, evaluate_samples, load_results
 
 
@@ -153,7 +153,12 @@ def evaluate(cfg: EvaluateConfig) -> dict[str, Any]:
         extra["generation"] = json.loads((samples.parent / "generation.json").read_text())
     if cfg.no_score:
         return {}
-    extra["finish_reasons"] = stop_counts(read_samples(samples), {p.task_id for p in problems})
+    wanted = {p.task_id for p in problems}
+    present = read_samples(samples)
+    if not any(s["task_id"] in wanted for s in present):
+        raise SampleFileError(f"no samples of the {len(problems)} selected problem(s)",
+                              source=str(samples))
+    extra["finish_reasons"] = stop_counts(present, wanted)
     if cfg.compare_to:
         extra["compared_to"] = cfg.compare_to
     results = evaluate_samples(problems, samples, cfg.out_dir, benchmark=cfg.benchmark,

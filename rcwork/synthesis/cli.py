@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 
-from rcwork.stages import parse_cli
+from rcwork.stages import parse_cli, run_cli
 
 
 def main(argv: list[str]) -> int:
@@ -27,8 +27,12 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if cfg.teacher_backend == "transformers" and cfg.threads:
         os.environ.setdefault("OMP_NUM_THREADS", str(cfg.threads))
-    summary = run_synthesis(cfg)
-    print(format_summary(summary))
-    out = cfg.output_dir
-    print(f"records in {out}/kept and {out}/filtered; summary in {out}/summary.json")
-    return 1 if summary["errors"] else 0
+
+    def run() -> int:
+        summary = run_synthesis(cfg)
+        print(format_summary(summary))
+        out = cfg.output_dir
+        print(f"records in {out}/kept and {out}/filtered; summary in {out}/summary.json")
+        return 1 if summary["errors"] else 0
+
+    return run_cli("rcwork synthesize", run)

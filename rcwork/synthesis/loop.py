@@ -191,7 +191,9 @@ def _ask(teacher: Teacher, conversation: Conversation, max_new_tokens: int, cfg:
                          temperature=cfg.temperature, stop=list(prompts.STOP))[0]
     trace.teacher_s += time.perf_counter() - t
     trace.teacher_calls += 1
-    return reply
+    # A lone surrogate (an HTTP teacher's broken escape) is no text a tokenizer or a UTF-8
+    # file accepts; it becomes U+FFFD here, so the problem does not fail on every resume.
+    return reply.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _run(executor: Executor, code: str, cfg: LoopConfig, trace: Trace) -> Any:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from rcwork.jsonl import JsonlError, iter_json_lines
 from rcwork.records import ReflectionRecord, from_messages, record_to_json_line
 
 KEPT, FILTERED = "kept", "filtered"
@@ -99,15 +100,10 @@ def repair_shard(path: Path) -> str:
 
 
 def iter_shard_lines(path: Path) -> Iterator[tuple[int, Any]]:
-    """``(line number, parsed JSON or None if corrupt)`` for every non-blank line."""
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield lineno, json.loads(line)
-            except json.JSONDecodeError:
-                yield lineno, None
+    """``(line number, parsed JSON or None if corrupt)`` for every non-blank line (a torn
+    tail or a corrupt line is None: :meth:`ShardStore.open` repairs and counts them)."""
+    for lineno, obj in iter_json_lines(path):
+        yield lineno, None if isinstance(obj, JsonlError) else obj
 
 
 class ShardStore:
