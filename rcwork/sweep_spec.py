@@ -167,7 +167,7 @@ def spec_from_dict(data: dict[str, Any], *, source: str = "<flags>") -> Spec:
         raise SpecError(f"{source}: seeds must be integers, got {seeds}")
     evaluate = table("evaluate")
     enabled = evaluate.pop("enabled", bool(evaluate))
-    pairs = table("instruction_pairs") or None
+    pairs = table("instruction_pairs") if "instruction_pairs" in data else None  # {}: defaults
     if pairs is not None:
         extra = sorted(set(pairs) - {"problems", "exclude", "mix"})
         if extra:

@@ -1,0 +1,273 @@
+"""``rcwork sweep``: planning, the 'three' strategy, run folders, the registry, SIGKILL and
+resume, instruction pairs, and the report section built from the sweep folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import plotly.graph_objects as go
+import pytest
+
+from rcwork.distill.masks import (THREE_STRATEGIES, check_strategy, hidden_tokens,
+                                  step_strategy)
+from rcwork.runs import REPO_ROOT
+from rcwork.sweep_spec import SpecError, plan, spec_from_dict
+
+SEED = REPO_ROOT / "data" / "reflections" / "seed.jsonl"
+CURVES = {"upsample": {"upsample_k": "1..3"}, "order": {"order": ["EAC", "ECA", "ACE"]},
+          "strategy": {"strategy": ["block", "three"]},
+          "ablation": {"ablation": ["none", "no_reflection"]}}
+
+
+@pytest.fixture(scope="module")
+def small_records(tmp_path_factory) -> Path:
+    """The nine shortest seed records: the tiny model's byte tokenizer keeps them short."""
+    lines = sorted(SEED.read_text().splitlines(), key=len)[:9]
+    path = tmp_path_factory.mktemp("data") / "small.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def spec_toml(data: Path, executor: str = "inline", curves: dict | None = None) -> str:
+    lines = ['name = "t"', f'executor = "{executor}"', "[base]", 'model = "tiny"',
+             "max_steps = 2", 'report_to = "none"', "threads = 1", "heldout = 3",
+             "max_len = 4096", f'data = ["{data}"]', "[instruction_pairs]", "mix = false"]
+    for name, axes in (curves or CURVES).items():
+        lines.append(f"[curves.{name}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in axes.items()]
+    return "\n".join(lines) + "\n"
+
+
+# ---- planning --------------------------------------------------------------------------------
+
+
+def test_shared_point_is_planned_once_and_listed_under_every_curve():
+    spec = spec_from_dict({"base": {"model": "tiny"}, "curves": CURVES,
+                           "instruction_pairs": {}}, source="t.toml")
+    points = plan(spec, pairs_path="/x/pairs.jsonl")
+    assert len(points) == 7  # k1 k2 k3, ECA ACE, three, no_reflection; k2/EAC/block/none shared
+    shared = [p for p in points if len(p.curves) > 1]
+    assert len(shared) == 1
+    assert shared[0].curves == ["upsample", "order", "strategy", "ablation"]
+    assert shared[0].params == {"upsample_k": 2, "order": "EAC", "strategy": "block",
+                                "ablation": "none"}
+    assert len({p.id for p in points}) == 7
+    # Only the point that needs instruction data gets it (mix = false).
+    assert [p.params["ablation"] for p in points if p.distill.get("instruction_data")] == [
+        "no_reflection"]
+
+
+def test_seeds_repeat_every_point():
+    spec = spec_from_dict({"curves": {"k": {"k": "1..2"}}, "seeds": [0, 1]})
+    assert sorted((p.params["upsample_k"], p.params["seed"]) for p in plan(spec)) == [
+        (1, 0), (1, 1), (2, 0), (2, 1)]
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"curves": {}}, "no curves"),
+    ({"curvez": {}, "curves": {"a": {"k": [1]}}}, "unknown key(s) curvez"),
+    ({"curves": {"a": {"upsample_k": "1..x"}}}, "curves.a.upsample_k"),
+    ({"curves": {"a": {"order": "EAC,EAC"}}}, "repeated values"),
+    ({"curves": {"a": {"ablation": ["no_reflection"]}}}, "instruction data"),
+])
+def test_bad_specs_name_the_field(data, message):
+    with pytest.raises(SpecError, match="t.toml") as e:
+        plan(spec_from_dict(data, source="t.toml"))
+    assert message in str(e.value)
+
+
+def test_a_bad_value_names_the_point(tmp_path):
+    from rcwork.sweep import SweepConfig, make_plan
+
+    cfg = SweepConfig(axes=["order=EAC,XYZ"], base=["model=tiny"], sweep_dir=str(tmp_path))
+    with pytest.raises(SpecError, match=r"point kXYZ|XYZ.*block order|block order"):
+        make_plan(cfg)
+    with pytest.raises(SpecError, match="has no field 'lr'"):
+        make_plan(SweepConfig(axes=["lr=1,2"], sweep_dir=str(tmp_path)))
+
+
+# ---- the 'three' strategy ---------------------------------------------------------------------
+
+
+def test_three_draws_one_block_strategy_per_step_from_seed_and_step():
+    draws = [step_strategy("three", 7, s) for s in range(60)]
+    assert set(draws) == set(THREE_STRATEGIES)  # all three are used
+    assert draws == [step_strategy("three", 7, s) for s in range(60)]  # deterministic
+    assert draws != [step_strategy("three", 8, s) for s in range(60)]  # the seed matters
+    for other in ("block", "random_token", "all"):
+        assert step_strategy(other, 7, 3) == other
+    check_strategy("three", "ECA")
+    with pytest.raises(ValueError, match="permutation"):
+        check_strategy("three", "EEC")
+
+
+def test_three_masks_as_its_drawn_strategy(tiny):
+    from rcwork.distill.toy import toy_records
+    from rcwork.encoding import encode_record
+
+    _, tok = tiny
+    enc = encode_record(toy_records(1)[0], tok).teacher
+    for seed in range(6):
+        drawn = step_strategy("three", seed, 0)
+        assert hidden_tokens(enc, "three", 0.5, seed=seed) == hidden_tokens(enc, drawn, 0.5,
+                                                                             seed=seed)
+
+
+def test_trainer_batches_use_the_step_drawn_strategy(tiny, tmp_path):
+    from rcwork.distill.data import DistillDataset
+    from rcwork.distill.toy import toy_records
+    from rcwork.distill.trainer import DistillConfig, DistillTrainer
+    from rcwork.encoding import encode_record
+
+    model, tok = tiny
+    enc = [encode_record(r, tok).teacher for r in toy_records(2)]
+    cfg = DistillConfig(output_dir=str(tmp_path), strategy="three", max_steps=30,
+                        report_to="none", seed=3)
+    trainer = DistillTrainer(model=model, args=cfg, train_dataset=DistillDataset(enc, k=1),
+                             processing_class=tok)
+    trainer.state.max_steps = 30
+    seen = set()
+    for step in range(30):
+        trainer.state.global_step = step
+        batch = trainer.make_batch([trainer.train_dataset[0], trainer.train_dataset[1]])
+        assert batch.strategy == step_strategy("three", 3, step)
+        seen.add(batch.strategy)
+    assert seen == set(THREE_STRATEGIES)
+
+
+# ---- instruction pairs ----------------------------------------------------------------------
+
+
+def test_problem_pairs_leave_out_what_the_seed_records_solve(tmp_path):
+    from rcwork.instruction_pairs import write_problem_pairs
+    from rcwork.problems import load_problems
+    from rcwork.records import read_pairs_jsonl, read_records
+
+    summary = write_problem_pairs(tmp_path / "pairs.jsonl")
+    pairs = read_pairs_jsonl(tmp_path / "pairs.jsonl")
+    assert len(pairs) == summary["pairs"] and summary["pairs"] + len(summary["excluded"]) == 156
+    assert summary["excluded"], "some seed records solve rcwork problems"
+    seed_text = " ".join(r.source_instruction for r in read_records(SEED))
+    problems = {p.task_id: p for p in load_problems(REPO_ROOT / "data" / "problems")}
+    for pair in pairs:
+        p = problems[pair.metadata.extra["task_id"]]
+        assert p.entry_point not in seed_text
+        assert pair.instruction == p.instruction
+        assert [b.kind for b in pair.response] == ["code"]
+
+
+# ---- a whole sweep: kill, resume, registry, report ------------------------------------------
+
+
+def _rows(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+
+
+def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_path):
+    from rcwork.sweep import SweepConfig, run_sweep
+    from rcwork.sweep_report import section
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(spec_toml(small_records))
+    sweep_dir = tmp_path / "sweep"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    proc = subprocess.Popen([sys.executable, "-m", "rcwork", "sweep", "--spec", str(spec),
+                             "--sweep_dir", str(sweep_dir), "--progress", "false"],
+                            cwd=REPO_ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    registry = sweep_dir / "registry.jsonl"
+    try:
+        deadline = time.monotonic() + 240
+        while not _rows(registry):
+            assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
+            assert time.monotonic() < deadline, "no point finished within 240 s"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the sweep and everything it started
+        proc.wait(timeout=60)
+        proc.stderr.close()
+    before = {r["id"]: r for r in _rows(registry)}
+    plan_ids = [p["id"] for p in json.loads((sweep_dir / "plan.json").read_text())["points"]]
+    assert 1 <= len(before) < len(plan_ids) == 7
+
+    summary = run_sweep(SweepConfig(sweep_dir=str(sweep_dir), progress=False))
+    assert not summary["failed"]
+    assert set(summary["skipped"]) == set(before)  # finished points were not rerun
+    rows = _rows(registry)
+    assert [r["id"] for r in rows] == plan_ids  # every point exactly once, in plan order
+    for r in rows:
+        timing = json.loads((sweep_dir / r["run"] / "timing.json").read_text())
+        if r["id"] in before:
+            assert r == {**before[r["id"]], "curves": r["curves"]} and r["attempts"] == 1
+        else:  # at most the point the kill interrupted ran twice
+            assert timing["attempts"] in (1, 2)
+        assert r["nll_after_low"] <= r["nll_after"] <= r["nll_after_high"]
+        assert r["heldout_records"] == 3 and r["steps"] == 2 and r["commit"]
+        for name in ("config.json", "metrics.json", "heldout_records.json", "timing.json"):
+            assert (sweep_dir / r["run"] / name).exists(), name
+    assert sum(json.loads((sweep_dir / r["run"] / "timing.json").read_text())["attempts"] == 2
+               for r in rows) <= 1
+    shared = [r for r in rows if len(r["curves"]) > 1]
+    assert len(shared) == 1 and len(shared[0]["curves"]) == 4
+    three = next(r for r in rows if r["strategy"] == "three")
+    assert three["steps"] == 2
+    no_refl = next(r for r in rows if r["ablation"] == "no_reflection")
+    no_refl_metrics = json.loads((sweep_dir / no_refl["run"] / "metrics.json").read_text())
+    assert no_refl_metrics["instruction_pairs"]["train"] > 100
+    assert no_refl_metrics["reflection_samples"] == 0
+
+    # The per-record NLLs reproduce the stage's held-out means.
+    for r in rows:
+        held = json.loads((sweep_dir / r["run"] / "heldout_records.json").read_text())
+        assert held["after"]["nll"] == pytest.approx(r["nll_after"], rel=1e-4)
+        assert held["before"]["nll"] == pytest.approx(r["nll_before"], rel=1e-4)
+
+    again = run_sweep(SweepConfig(sweep_dir=str(sweep_dir), progress=False))
+    assert again["ran"] == [] and len(again["skipped"]) == 7
+
+    # The registry is one table for pandas and datasets.
+    import datasets
+    import pandas as pd
+
+    df = pd.read_json(registry, lines=True)
+    assert len(df) == 7 and {"nll_after", "upsample_k", "order", "curves"} <= set(df.columns)
+    ds = datasets.load_dataset("json", data_files=str(registry), split="train",
+                               cache_dir=str(tmp_path / "hf"))
+    assert ds.num_rows == 7 and ds[0]["id"] == plan_ids[0]
+
+    parts = section(sweep_dir)
+    figs = [p for p in parts if isinstance(p, go.Figure)]
+    text = "".join(p for p in parts if isinstance(p, str))
+    titles = [a.text for f in figs for a in f.layout.annotations]
+    assert any("Figure 4" in t for t in titles) and any("Table 3" in t for t in titles)
+    assert any("Tables 2 and 8" in t for t in titles)
+    for f in figs[:-1]:  # every rcwork point has its interval
+        rc = f.data[0]
+        assert len(rc.error_y.array) == len(rc.y) and all(v >= 0 for v in rc.error_y.array)
+        assert all(v >= 0 for v in rc.error_y.arrayminus)
+    assert text.count("difference to reference") == 4 and "inside the noise" in text
+    curves = figs[-1]
+    assert len(curves.data) == 7 * 5 and curves.layout.updatemenus[0].buttons[0].label == "loss"
+
+
+def test_a_notebook_point_keeps_its_executed_notebook(small_records, tmp_path):
+    from rcwork.sweep import SweepConfig, run_sweep
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(spec_toml(small_records, "notebook", {"one": {"upsample_k": [1]}}))
+    summary = run_sweep(SweepConfig(spec=str(spec), sweep_dir=str(tmp_path / "s"),
+                                    progress=False))
+    assert len(summary["ran"]) == 1 and not summary["failed"]
+    run = tmp_path / "s" / "runs" / summary["ran"][0]
+    nb = json.loads((run / "notebooks" / "04_distill.ipynb").read_text())
+    assert nb["metadata"]["papermill"]["parameters"]["config"]["upsample_k"] == 1
+    assert json.loads((run / "row.json").read_text())["upsample_k"] == 1
+    assert not (run / "distill" / "model").exists()  # weights dropped once measured
