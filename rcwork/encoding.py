@@ -1,4 +1,4 @@
-"""Encoding records into token ids with per-token annotations (DESIGN.md, "The method").
+"""Encoding records into token ids with per-token annotations (``docs/method.md``).
 
 Every piece of text is tokenized on its own and the ids concatenated, so each token belongs to
 exactly one message, one block and one part of the record; masks and labels are then plain
@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence
-
-from transformers import PreTrainedTokenizerBase
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from rcwork.records import Block, InstructionPair, ReflectionRecord
 from rcwork.textformat import BLOCK_TOKENS, END_OF_BLOCK, END_OF_MESSAGE, ROLE_TOKENS
+
+if TYPE_CHECKING:  # annotations only: masks and views stay importable without transformers
+    from transformers import PreTrainedTokenizerBase
 
 IGNORE = -100
 
@@ -209,12 +210,19 @@ def encode_many(items: Iterable[ReflectionRecord | InstructionPair],
 
 
 def dump(enc: Encoded, tokenizer: PreTrainedTokenizerBase, *, limit: int | None = None) -> str:
-    """A readable table of one sample: token, part, block kind, trained (T) and distilled (D)."""
+    """A readable table of one sample: token, part, block kind, trained (T) and distilled (D).
+
+    Each token is shown quoted as the text it decodes to (``' for'``, ``'\\n'``), not in the
+    tokenizer's byte alphabet; a ``limit`` says how many rows it left out.
+    """
+    from rcwork.tokentext import token_texts
+
     rows = [f"{'pos':>5} {'token':<24} {'part':<11} {'kind':<9} {'blk':>3} T D"]
-    for i, tid in enumerate(enc.input_ids[:limit]):
-        token = tokenizer.convert_ids_to_tokens(tid)
-        rows.append(f"{i:>5} {token!r:<24} {PART_NAMES[enc.part[i]]:<11} "
+    for i, text in enumerate(token_texts(tokenizer, enc.input_ids)[:limit]):
+        rows.append(f"{i:>5} {text!r:<24} {PART_NAMES[enc.part[i]]:<11} "
                     f"{KIND_NAMES[enc.kind[i]]:<9} {enc.block[i]:>3} "
                     f"{'T' if enc.labels[i] != IGNORE else '.'} "
                     f"{'D' if enc.final_labels[i] != IGNORE else '.'}")
+    if limit is not None and len(enc) > limit:
+        rows.append(f"... {len(enc) - limit} more token(s) not shown (limit={limit})")
     return "\n".join(rows)

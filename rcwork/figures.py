@@ -27,8 +27,11 @@ def student_attention(hidden: Sequence[bool]) -> list[list[int]]:
 
 def attention_mask_figure(enc: Encoded, hidden: Sequence[bool], tokens: Sequence[str],
                           title: str = "student attention mask") -> go.Figure:
-    """Heat map of which key each query may attend; hover names token, part and block kind."""
-    labels = [f"{i}:{t} ({PART_NAMES[enc.part[i]]}/{KIND_NAMES[enc.kind[i]]})"
+    """Heat map of which key each query may attend; hover names token, part and block kind.
+
+    ``tokens`` are the tokens' texts (``rcwork.tokentext.token_texts``), quoted in the hover.
+    """
+    labels = [f"{i}:{t!r} ({PART_NAMES[enc.part[i]]}/{KIND_NAMES[enc.kind[i]]})"
               for i, t in enumerate(tokens)]
     fig = go.Figure(go.Heatmap(z=student_attention(hidden), x=labels, y=labels, showscale=False,
                                colorscale=[[0, "#f4f4f4"], [1, "#2a6fdb"]],

@@ -121,7 +121,14 @@ def add_reflection_tokens(model: PreTrainedModel | None, tokenizer: PreTrainedTo
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if model is not None and model.get_input_embeddings().weight.shape[0] < len(tokenizer):
-        model.resize_token_embeddings(len(tokenizer), mean_resizing=added > 0)
+        # transformers warns that the new rows are initialised from the old ones' statistics:
+        # that is the intent here, so the warning is silenced for this call only.
+        verbosity = transformers.logging.get_verbosity()
+        transformers.logging.set_verbosity_error()
+        try:
+            model.resize_token_embeddings(len(tokenizer), mean_resizing=added > 0)
+        finally:
+            transformers.logging.set_verbosity(verbosity)
     return added
 
 
@@ -148,7 +155,14 @@ def load_model(name: str = "embedded", *, dtype: torch.dtype = torch.float32,
         return model.to(dtype=dtype, device=device or "cpu"), tokenizer
     path = str(embedded_model_path()) if name == "embedded" else name
     tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    # No "Loading weights" progress bar: in an executed lesson it is noise on stderr.
+    bar = transformers.utils.logging.is_progress_bar_enabled()
+    transformers.utils.logging.disable_progress_bar()
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    finally:
+        if bar:
+            transformers.utils.logging.enable_progress_bar()
     if reflection_tokens:
         add_reflection_tokens(model, tokenizer)
     elif tokenizer.pad_token is None:

@@ -3,13 +3,16 @@
 Every number on the page is read from a stage's output file (``summary.json`` of synthesis,
 ``metrics.json`` of distillation, ``results.json`` of each evaluation), so the report can be
 rebuilt at any time and never disagrees with the run.  plotly.js is inlined once, so the page
-works offline; executed notebooks are converted to HTML beside it and linked.
+works offline; executed notebooks are converted to HTML beside it and linked, with local copies
+of require.js and the widget manager so that their plotly figures and widgets show offline too.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from rcwork.records import read_records
+from rcwork.stage_figures import distill_curves, synthesis_figures, verdict_grid
 from rcwork.views import STYLE, record_html
 
 PAGE_CSS = """
@@ -85,16 +89,8 @@ def _synthesis_section(page: _Page, d: Path) -> None:
              f"records kept, {summary.get('filtered', 0)} filtered, "
              f"{summary.get('resolved', 0)} resolved.  Teacher: "
              f"{html.escape(str(summary.get('teacher', '')))}.</p>")
-    reasons = summary.get("filter_reasons", {})
-    rounds = summary.get("rounds_histogram", {})
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=list(reasons), y=list(reasons.values()), name="filtered, by reason"))
-    fig.update_layout(title="filter reasons (a record can have several)", height=320)
-    page.figure(fig)
-    fig = go.Figure(go.Bar(x=list(rounds), y=list(rounds.values())))
-    fig.update_layout(title="records by rounds (executed code blocks)", xaxis_title="rounds",
-                      height=300)
-    page.figure(fig)
+    for fig in synthesis_figures(summary):
+        page.figure(fig)
     kept = read_records(d / "kept") if (d / "kept").exists() else []
     if kept:
         page.add("<p>A kept sequence:</p>" + record_html(kept[0], style=False))
@@ -107,19 +103,13 @@ def _distill_section(page: _Page, d: Path) -> None:
         return
     cfg = metrics.get("config", {})
     page.add("<p>" + ", ".join(f"{k} = {html.escape(str(v))}" for k, v in cfg.items()) + "</p>")
-    curves = metrics.get("curves", {})
-    fig = go.Figure()
-    for key, name in (("loss", "total"), ("ntp", "NTP (teacher)"),
-                      ("student_ntp", "NTP (student, final answer)"), ("kl", "KL(teacher‖student)")):
-        if any(v is not None for v in curves.get(key, [])):
-            fig.add_trace(go.Scatter(x=curves["step"], y=curves[key], name=name, mode="lines"))
-    if any(v is not None for v in curves.get("mask_rate", [])):
-        fig.add_trace(go.Scatter(x=curves["step"], y=curves["mask_rate"], name="mask rate",
-                                 yaxis="y2", line=dict(dash="dot")))
-    fig.update_layout(title="training losses", xaxis_title="step", height=380,
-                      yaxis2=dict(overlaying="y", side="right", range=[0, 1.05],
-                                  title="mask rate"))
-    page.figure(fig)
+    sources = metrics.get("sources", [])
+    if sources:
+        page.add("<p>Training data, per input (held-out records come from the first):</p>"
+                 + _table([[s["path"], s["read"], s["too_long"], s["train"], s["heldout"]]
+                           for s in sources],
+                          ["input", "records", "too long", "training", "held out"]))
+    page.figure(distill_curves(metrics))
     held = metrics.get("heldout", {})
     rows = []
     for when in ("before", "after"):
@@ -139,26 +129,71 @@ def _evaluation_section(page: _Page, d: Path) -> None:
     rows = []
     for name, r in runs.items():
         toks = (r.get("tokens") or {}).get("mean_per_sample")
-        rows.append([name, r.get("benchmark"), r.get("n_problems"), r.get("pass@1"),
-                     r.get("status_counts", {}).get("passed"), toks])
-    page.add(_table(rows, ["run", "benchmark", "problems", "pass@1", "passed samples",
-                           "tokens / sample"]))
-    names = list(runs)
-    task_ids = sorted({t for r in runs.values() for t in r.get("problems", {})})
-    z = [[(runs[n]["problems"].get(t) or {}).get("pass@1") for t in task_ids] for n in names]
-    fig = go.Figure(go.Heatmap(z=z, x=task_ids, y=names, colorscale=[[0, "#e9b3b3"],
-                                                                   [1, "#9fd39f"]],
-                               zmin=0, zmax=1, showscale=False))
-    fig.update_layout(title="per-problem pass@1", height=160 + 40 * len(names),
-                      xaxis_showticklabels=False)
-    page.figure(fig)
-    if len(names) >= 2:
-        a, b = runs[names[0]]["problems"], runs[names[-1]]["problems"]
-        flips = [[t, a[t].get("status"), b[t].get("status")] for t in task_ids
-                 if t in a and t in b and a[t].get("pass@1") != b[t].get("pass@1")]
-        page.add(f"<p>{len(flips)} problem(s) changed verdict from {names[0]} to "
-                 f"{names[-1]}:</p>" + (_table(flips, ["task", names[0], names[-1]])
-                                         if flips else ""))
+        style = (r.get("generation") or {}).get("prompt_style", "")
+        hit = (r.get("finish_reasons") or {}).get("length")
+        rows.append([name, r.get("benchmark"), style, r.get("n_problems"), r.get("pass@1"),
+                     r.get("status_counts", {}).get("passed"), toks,
+                     "" if hit is None else f"{hit} / {r.get('n_samples')}"])
+    page.add(_table(rows, ["run", "benchmark", "prompt style", "problems", "pass@1",
+                           "passed samples", "tokens / sample", "hit max_new_tokens"]))
+    page.figure(verdict_grid(runs, title="per-problem verdict"))
+    for name, r in runs.items():
+        flips = r.get("flips")
+        if flips:
+            rows = [[t, "fixed"] for t in flips["fixed"]] + [[t, "broken"] for t in flips["broken"]]
+            page.add(f"<p>{name}: {len(rows)} problem(s) changed verdict against "
+                     f"{html.escape(str(r.get('compared_to', 'the other run')))}:</p>"
+                     + (_table(rows, ["task", "change"]) if rows else ""))
+
+
+# require.js and the Jupyter widgets HTML manager (with its fonts), fetched from npm by
+# `make env` (scripts/fetch_widget_js.sh): too large for git, so the folder is not tracked.
+STATIC_DIR = Path(__file__).resolve().parent / "_static"
+REQUIRE_JS = "require.js"
+WIDGET_RENDERER = "html-manager/embed-amd.js"
+
+# nbconvert's lab template without MathJax (the lessons' pages have no maths and it would come
+# from a CDN); the widget manager is told where its fonts are, beside itself.
+_NOTEBOOK_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{% block jupyter_widgets %}<script>
+window.__jupyter_widgets_assets_path__ = new URL("ASSETS", document.baseURI).href;
+</script>{{ super() }}{% endblock jupyter_widgets %}
+"""
+# A <script src="http..."> in an output needs the network; plotly's notebook renderer adds one
+# for MathJax (LaTeX in figure labels, which these lessons do not use).
+_REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.I)
+
+
+def _drop_remote_scripts(nb: Any) -> None:
+    """Remove network-loaded scripts from a notebook's HTML outputs (nbformat joins them into
+    one string on reading)."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/html" in data:
+                data["text/html"] = _REMOTE_SCRIPT.sub("", data["text/html"])
+
+
+def _offline_exporter(nb_dir: Path) -> Any:
+    """An HTML exporter whose pages show plotly figures and widgets' saved state offline: the
+    JavaScript they need is copied to ``nb_dir/_static`` and referenced relatively."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    missing = [f for f in (REQUIRE_JS, WIDGET_RENDERER) if not (STATIC_DIR / f).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{', '.join(str(STATIC_DIR / f) for f in missing)} missing: the executed notebooks "
+            "need them to show widgets offline; `make env` fetches them with npm "
+            "(scripts/fetch_widget_js.sh)")
+    shutil.copytree(STATIC_DIR, nb_dir / "_static", dirs_exist_ok=True)
+    assets = f"_static/{Path(WIDGET_RENDERER).parent.as_posix()}/"
+    template = _NOTEBOOK_TEMPLATE.replace("ASSETS", assets)
+    return HTMLExporter(template_name="lab", template_file="rcwork_offline.html.j2",
+                        extra_loaders=[DictLoader({"rcwork_offline.html.j2": template})],
+                        require_js_url=f"_static/{REQUIRE_JS}",
+                        widget_renderer_url=f"_static/{WIDGET_RENDERER}")
 
 
 def _notebooks_section(page: _Page, run_dir: Path, out_dir: Path, stages: dict) -> None:
@@ -167,14 +202,15 @@ def _notebooks_section(page: _Page, run_dir: Path, out_dir: Path, stages: dict) 
     if not notebooks:
         return
     import nbformat
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
     nb_dir = out_dir / "notebooks"
     nb_dir.mkdir(parents=True, exist_ok=True)
+    exporter = _offline_exporter(nb_dir)
     links = []
     for nb_path in notebooks:
-        body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
+        nb = nbformat.read(nb_path, as_version=4)
+        _drop_remote_scripts(nb)
+        body, _ = exporter.from_notebook_node(nb)
         target = nb_dir / (nb_path.relative_to(run_dir).as_posix().replace("/", "__")
                            .replace(".ipynb", ".html"))
         target.write_text(body, encoding="utf-8")

@@ -14,6 +14,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 
 
+def repo_path(path: str | Path) -> Path:
+    """A path as the lessons write it: relative ones start at the repository root.
+
+    papermill starts the kernel there, JupyterLab in ``notebooks/``; resolving against the root
+    makes a notebook's default parameters work in both.
+    """
+    path = Path(path)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
 def notebook_path(name: str) -> Path:
     """``"04_distill"`` or ``"04_distill.ipynb"`` → the lesson notebook's path."""
     path = NOTEBOOK_DIR / (name if name.endswith(".ipynb") else f"{name}.ipynb")

@@ -9,8 +9,11 @@ from __future__ import annotations
 import html
 from typing import Sequence
 
+from transformers import PreTrainedTokenizerBase
+
 from rcwork.encoding import IGNORE, KIND_NAMES, PART_NAMES, Encoded
 from rcwork.records import Block, ReflectionRecord
+from rcwork.tokentext import special_flags, token_texts
 
 # One colour per block kind (code, execution, analysis), as the paper's figures distinguish them.
 KIND_COLORS = {"text": "#fff7e0", "code": "#e8f1ff", "execution": "#eeeeee"}
@@ -18,7 +21,8 @@ KIND_LABELS = {"text": "analysis (A)", "code": "code (C)", "execution": "executi
 
 STYLE = """
 <style>
-.rc-record {font-family: system-ui, sans-serif; font-size: 13px; max-width: 980px}
+.rc-record {font-family: system-ui, sans-serif; font-size: 13px; max-width: 980px;
+            line-height: 1.45}
 .rc-msg {border-left: 3px solid #999; margin: 6px 0; padding: 2px 8px}
 .rc-msg.user {border-color: #c47f00} .rc-msg.assistant {border-color: #2a6fdb}
 .rc-role {font-weight: 600; color: #555; font-size: 11px; text-transform: uppercase}
@@ -27,10 +31,18 @@ STYLE = """
 .rc-block.code, .rc-block.execution {font-family: ui-monospace, monospace; font-size: 12px}
 .rc-kind {font-size: 10px; color: #777}
 .rc-meta {color: #555; font-size: 12px}
-.rc-tok {font-family: ui-monospace, monospace; font-size: 11px; padding: 0 1px;
-         border-bottom: 2px solid transparent; white-space: pre}
-.rc-tok.hidden {opacity: 0.25; text-decoration: line-through}
+.rc-tokens {font-family: ui-monospace, monospace; font-size: 12px; line-height: 1.9;
+            white-space: pre-wrap; overflow-wrap: anywhere; max-height: 32em; overflow-y: auto;
+            border: 1px solid #ddd; padding: 4px 6px}
+.rc-tok {border-bottom: 2px solid transparent; box-shadow: inset -1px 0 0 #9aa4b1;
+         padding: 1px 0}
+.rc-tok.hidden {color: #9a9a9a; text-decoration: line-through; background-image:
+                repeating-linear-gradient(135deg, transparent 0 3px, #0000001a 3px 5px)}
 .rc-tok.trained {border-bottom-color: #2a9d3a} .rc-tok.distilled {border-bottom-color: #c0392b}
+.rc-tok.special {font-weight: 600; color: #6b3fa0}
+.rc-tok.partial::after {content: "\\2009"} .rc-nl::before {content: "\\21b5"; color: #9aa4b1}
+.rc-legend {font-size: 11px; color: #555; margin: 4px 0}
+.rc-legend span {padding: 0 4px; margin-right: 6px}
 </style>
 """
 
@@ -63,12 +75,32 @@ def record_html(record: ReflectionRecord, *, style: bool = True) -> str:
     return (STYLE if style else "") + f'<div class="rc-record">{meta}{"".join(parts)}</div>'
 
 
-def encoded_html(enc: Encoded, tokens: Sequence[str], hidden: Sequence[bool] | None = None,
-                 *, style: bool = True) -> str:
-    """Tokens of one sample: underlined green when trained, red when a distillation target,
-    faded and struck through when hidden from the student."""
+def _token_html(text: str) -> str:
+    """A token's text, escaped, with a visible mark before each line break it holds."""
+    return '<span class="rc-nl"></span>\n'.join(html.escape(line) for line in text.split("\n"))
+
+
+LEGEND = ('<div class="rc-legend"><span class="rc-tok trained">trained</span>'
+          '<span class="rc-tok distilled">distillation target</span>'
+          '<span class="rc-tok hidden">hidden from the student</span>'
+          '<span class="rc-tok special">special token</span>'
+          '<span>a thin line ends each token; <span class="rc-nl"></span> a line break</span>'
+          "</div>")
+
+
+def encoded_html(enc: Encoded, texts: Sequence[str], hidden: Sequence[bool] | None = None,
+                 *, style: bool = True, special: Sequence[bool] | None = None) -> str:
+    """Tokens of one sample as the text they decode to (``rcwork.tokentext.token_texts``),
+    one box per token: underlined green when trained, red when a distillation target, greyed
+    and struck through when hidden from the student.  Long samples scroll in their box.
+
+    Line breaks show as a mark drawn by CSS, so the page's text is exactly the decoded sample.
+    """
+    if len(texts) != len(enc):
+        raise ValueError(f"encoded_html: {len(texts)} token texts for a sample of {len(enc)} "
+                         "tokens")
     spans = []
-    for i, tok in enumerate(tokens):
+    for i, text in enumerate(texts):
         cls = ["rc-tok"]
         if enc.labels[i] != IGNORE:
             cls.append("trained")
@@ -76,8 +108,22 @@ def encoded_html(enc: Encoded, tokens: Sequence[str], hidden: Sequence[bool] | N
             cls.append("distilled")
         if hidden is not None and hidden[i]:
             cls.append("hidden")
+        if special is not None and special[i]:
+            cls.append("special")
+        if not text:
+            cls.append("partial")
         bg = KIND_COLORS.get(KIND_NAMES[enc.kind[i]], "transparent")
-        title = f"{i}: {PART_NAMES[enc.part[i]]} / {KIND_NAMES[enc.kind[i]]}"
-        spans.append(f'<span class="{" ".join(cls)}" style="background:{bg}" '
-                     f'title="{html.escape(title)}">{html.escape(tok)}</span>')
-    return (STYLE if style else "") + f'<div class="rc-record">{"".join(spans)}</div>'
+        title = (f"#{i} {text!r} (id {enc.input_ids[i]}): "
+                 f"{PART_NAMES[enc.part[i]]} / {KIND_NAMES[enc.kind[i]]}"
+                 + (", hidden" if "hidden" in cls else ""))
+        spans.append(f'<span class="{" ".join(cls)}" style="background-color:{bg}" '
+                     f'title="{html.escape(title)}">{_token_html(text)}</span>')
+    return ((STYLE if style else "") + LEGEND
+            + f'<div class="rc-tokens">{"".join(spans)}</div>')
+
+
+def token_view(enc: Encoded, tokenizer: PreTrainedTokenizerBase,
+               hidden: Sequence[bool] | None = None, *, style: bool = True) -> str:
+    """:func:`encoded_html` of a sample, its tokens decoded with ``tokenizer``."""
+    return encoded_html(enc, token_texts(tokenizer, enc.input_ids), hidden, style=style,
+                        special=special_flags(tokenizer, enc.input_ids))

@@ -9,10 +9,13 @@ from __future__ import annotations
 from typing import Sequence
 
 import ipywidgets as W
+from transformers import PreTrainedTokenizerBase
 
 from rcwork.distill.masks import ORDERS, STRATEGIES, describe, hidden_tokens
+from rcwork.encoding import Encoded
 from rcwork.figures import attention_mask_png
 from rcwork.records import ReflectionRecord
+from rcwork.tokentext import special_flags, token_texts
 from rcwork.views import encoded_html, record_html
 
 
@@ -42,7 +45,8 @@ class RecordBrowser(W.VBox):
                                    description="status")
         self.slider = W.IntSlider(min=0, max=len(self.records) - 1, description="record")
         self.count = W.Label()
-        self.view = W.HTML()
+        # A long record scrolls inside the view instead of stretching the page.
+        self.view = W.HTML(layout=W.Layout(max_height="640px", overflow="auto"))
         for w, cls in ((self.rounds, "rc-rounds"), (self.resolved, "rc-resolved"),
                        (self.slider, "rc-slider"), (self.view, "rc-view"),
                        (self.count, "rc-count")):
@@ -74,26 +78,30 @@ class RecordBrowser(W.VBox):
 
 class MaskExplorer(W.VBox):
     """Pick a mask strategy, block order and rate; see which tokens the student loses and its
-    attention mask.  ``sample`` is a teacher sample (``encode_record(...).teacher``)."""
+    attention mask.  ``sample`` is a teacher sample (``encode_record(...).teacher``); its
+    tokens are shown as the text ``tokenizer`` decodes them to."""
 
-    def __init__(self, sample, tokens: Sequence[str], *, seed: int = 0):
-        self.sample, self.tokens, self.seed = sample, list(tokens), seed
+    def __init__(self, sample: Encoded, tokenizer: PreTrainedTokenizerBase, *, seed: int = 0):
+        self.sample, self.seed = sample, seed
+        self.texts = token_texts(tokenizer, sample.input_ids)
+        self.special = special_flags(tokenizer, sample.input_ids)
         self.strategy = W.Dropdown(options=list(STRATEGIES), value="block",
                                    description="strategy")
         self.order = W.Dropdown(options=list(ORDERS), value="EAC", description="order")
         self.rate = W.FloatSlider(min=0.0, max=1.0, step=1 / 12, value=0.5,
                                   description="mask rate", readout_format=".2f")
         self.summary = W.Label()
-        self.tokens_view = W.HTML()
-        self.mask_view = W.Image(format="png", layout=W.Layout(max_width="480px"))
+        self.tokens_view = W.HTML(layout=W.Layout(flex="1 1 0", min_width="0"))
+        self.mask_view = W.Image(format="png", layout=W.Layout(width="420px", height="420px",
+                                                                 flex="0 0 auto"))
         for w, cls in ((self.strategy, "rc-strategy"), (self.order, "rc-order"),
                        (self.rate, "rc-rate"), (self.summary, "rc-mask-summary"),
-                       (self.tokens_view, "rc-tokens"), (self.mask_view, "rc-mask")):
+                       (self.tokens_view, "rc-tokens-view"), (self.mask_view, "rc-mask")):
             w.add_class(cls)
         for w in (self.strategy, self.order, self.rate):
             w.observe(self._update, names="value")
         super().__init__([W.HBox([self.strategy, self.order, self.rate]), self.summary,
-                          self.tokens_view, self.mask_view])
+                          W.HBox([self.tokens_view, self.mask_view])])
         self.add_class("rc-mask-explorer")
         self._update()
 
@@ -104,10 +112,14 @@ class MaskExplorer(W.VBox):
     def _update(self, *_):
         self.order.disabled = self.strategy.value != "block"
         hidden = self.hidden()
-        d = describe(self.sample, hidden)
-        self.summary.value = (f"hidden: {d['instruction_hidden']}/{d['instruction_tokens']} "
-                              f"instruction tokens, {d['reflection_hidden']}/"
-                              f"{d['reflection_tokens']} reflection tokens; the student reads "
-                              f"{d['tokens'] - d['hidden']} of {d['tokens']} tokens")
-        self.tokens_view.value = encoded_html(self.sample, self.tokens, hidden)
+        self.summary.value = summary_line(describe(self.sample, hidden))
+        self.tokens_view.value = encoded_html(self.sample, self.texts, hidden,
+                                              special=self.special)
         self.mask_view.value = attention_mask_png(hidden)
+
+
+def summary_line(d: dict[str, int]) -> str:
+    """The explorer's one-line count of hidden tokens, from ``rcwork.distill.masks.describe``."""
+    return (f"hidden: {d['instruction_hidden']}/{d['instruction_tokens']} instruction tokens, "
+            f"{d['reflection_hidden']}/{d['reflection_tokens']} reflection tokens; the student "
+            f"reads {d['tokens'] - d['hidden']} of {d['tokens']} tokens")

@@ -82,7 +82,7 @@ def test_mask_explorer_updates(tiny):
 
     _, tok = tiny
     enc = encode_record(make_record(), tok).teacher
-    w = MaskExplorer(enc, tok.convert_ids_to_tokens(enc.input_ids))
+    w = MaskExplorer(enc, tok)
     w.rate.value = 0.0
     at_zero = sum(w.hidden())
     w.rate.value = 1.0
