@@ -23,8 +23,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from transformers import TrainerCallback
-
 from rcwork.reflexi.config import ReinforceConfig
 from rcwork.reflexi.rewards import REWARD_WEIGHTS, TrajectoryRewards
 
@@ -33,30 +31,16 @@ CURVE_KEYS = {"reward": "reward", "completion_length": "completions/mean_length"
               "learning_rate": "learning_rate"}
 
 
-class StepTimer(TrainerCallback):
-    """Wall-clock seconds of each optimisation step (generation, rewards, backward)."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[int, float] = {}
-        self._start = 0.0
-
-    def on_step_begin(self, args, state, control, **kwargs):
-        self._start = time.perf_counter()
-
-    def on_step_end(self, args, state, control, **kwargs):
-        self.seconds[state.global_step] = time.perf_counter() - self._start
-
-
-def training_curves(log_history: list[dict[str, Any]], step_seconds: dict[int, float]
-                    ) -> dict[str, list]:
-    """Per-step series from the trainer's log: each reward's mean, the total, lengths, time."""
+def training_curves(log_history: list[dict[str, Any]]) -> dict[str, list]:
+    """Per-step series from the trainer's log: each reward's mean, the total, lengths, and the
+    step's wall-clock seconds (generation, rewards and backward; TRL's ``step_time``)."""
     rows = [h for h in log_history if "reward" in h and "step" in h]
     curves: dict[str, list] = {"step": [h["step"] for h in rows]}
     for name in REWARD_WEIGHTS:
         curves[name] = [h.get(f"rewards/{name}/mean") for h in rows]
     for key, source in CURVE_KEYS.items():
         curves[key] = [h.get(source) for h in rows]
-    curves["step_time_s"] = [step_seconds.get(h["step"]) for h in rows]
+    curves["step_time_s"] = [h.get("step_time") for h in rows]
     return curves
 
 
@@ -140,10 +124,9 @@ def reinforce(cfg: ReinforceConfig) -> dict[str, Any]:
         anchor_reference(model, tokenizer, out / "start", fresh=last is None,
                          changed=before["warmup"] is not None)
     rewards = TrajectoryRewards(scorer)
-    timer = StepTimer()
     trainer = GRPOTrainer(model=model, reward_funcs=rewards.functions(), args=cfg,
                           train_dataset=grpo_dataset(train, cfg.system_prompt),
-                          processing_class=tokenizer, callbacks=[timer])
+                          processing_class=tokenizer)
     t0 = time.perf_counter()
     trainer.train(resume_from_checkpoint=last)
     train_s = time.perf_counter() - t0
@@ -152,7 +135,7 @@ def reinforce(cfg: ReinforceConfig) -> dict[str, Any]:
     trainer.save_model(str(out / "model"))
     tokenizer.save_pretrained(str(out / "model"))
 
-    curves = training_curves(trainer.state.log_history, timer.seconds)
+    curves = training_curves(trainer.state.log_history)
     format_curve = [v for v in curves["format_reward"] if v is not None]
     metrics = {
         "model": cfg.model, "benchmark": cfg.benchmark, "problems": cfg.problems,
