@@ -45,8 +45,15 @@ def run_notebook(name: str, output_dir: str | Path, parameters: dict[str, Any] |
     out_dir = Path(output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / src.name
-    os.environ.setdefault("PLOTLY_RENDERER", "notebook")
-    papermill.execute_notebook(str(src), str(out), parameters=parameters or {},
-                               cwd=str(REPO_ROOT), kernel_name="python3", progress_bar=False,
-                               log_output=log_output, execution_timeout=timeout_s)
+    # The kernel inherits this process's environment: set the renderer for this run only.
+    renderer = os.environ.get("PLOTLY_RENDERER")
+    os.environ["PLOTLY_RENDERER"] = renderer or "notebook"
+    try:
+        papermill.execute_notebook(str(src), str(out), parameters=parameters or {},
+                                   cwd=str(REPO_ROOT), kernel_name="python3",
+                                   progress_bar=False, log_output=log_output,
+                                   execution_timeout=timeout_s)
+    finally:
+        if renderer is None:
+            del os.environ["PLOTLY_RENDERER"]
     return out

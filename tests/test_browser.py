@@ -214,9 +214,11 @@ def lab(lesson, tmp_path_factory):
                                                         "checkForUpdates": False},
         "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}))
     token, port = os.urandom(16).hex(), free_port()
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"),
+    # As a reader starts it: plotly's default renderer in Lab (no PLOTLY_RENDERER from papermill)
+    env = {k: v for k, v in os.environ.items() if k != "PLOTLY_RENDERER"}
+    env.update({"JUPYTER_CONFIG_DIR": str(home / "config"),
            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "OMP_NUM_THREADS": "1",
-           "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"}
+           "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"})
     log = open(root.parent / f"{root.name}-jupyterlab.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
