@@ -12,9 +12,10 @@ completes it; the tokens before it show as empty pieces (views draw them as a th
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from transformers import PreTrainedTokenizerBase
+if TYPE_CHECKING:  # annotations only: importable without transformers
+    from transformers import PreTrainedTokenizerBase
 
 # Tokens decoded before the current one, so that tokenizers which render a piece differently at
 # the start of a text (SentencePiece drops a leading space) give the same piece as in context.

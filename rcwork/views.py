@@ -7,13 +7,14 @@ show the same thing and tests can check them without a browser.
 from __future__ import annotations
 
 import html
-from typing import Sequence
-
-from transformers import PreTrainedTokenizerBase
+from typing import TYPE_CHECKING, Sequence
 
 from rcwork.encoding import IGNORE, KIND_NAMES, PART_NAMES, Encoded
 from rcwork.records import Block, ReflectionRecord
 from rcwork.tokentext import special_flags, token_texts
+
+if TYPE_CHECKING:  # annotations only: importable without transformers
+    from transformers import PreTrainedTokenizerBase
 
 # One colour per block kind (code, execution, analysis), as the paper's figures distinguish them.
 KIND_COLORS = {"text": "#fff7e0", "code": "#e8f1ff", "execution": "#eeeeee"}

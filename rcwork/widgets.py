@@ -6,10 +6,9 @@ widget gets a CSS class (``rc-...``) so a browser test can find it.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import ipywidgets as W
-from transformers import PreTrainedTokenizerBase
 
 from rcwork.distill.masks import ORDERS, STRATEGIES, describe, hidden_tokens
 from rcwork.encoding import Encoded
@@ -17,6 +16,9 @@ from rcwork.figures import attention_mask_png
 from rcwork.records import ReflectionRecord
 from rcwork.tokentext import special_flags, token_texts
 from rcwork.views import encoded_html, record_html
+
+if TYPE_CHECKING:  # annotations only: importable without transformers
+    from transformers import PreTrainedTokenizerBase
 
 
 def _filtered(records: Sequence[ReflectionRecord], rounds: str, resolved: str
