@@ -11,7 +11,7 @@ PROFILE ?= demo
 # their widgets offline; fetched from npm (too large for git) into this ignored folder.
 WIDGET_JS := rcwork/_static/html-manager/embed-amd.js
 
-.PHONY: run test env bench clean-env chromium screenshots
+.PHONY: run test env bench clean-env chromium screenshots sweep
 
 run: $(STAMP) $(WIDGET_JS)
 	$(VENV)/bin/rcwork pipeline --profile $(PROFILE) --run-dir $(RUN) --report reports/index.html
@@ -32,6 +32,11 @@ chromium:
 $(WIDGET_JS): scripts/fetch_widget_js.sh
 	command -v npm >/dev/null || (apt-get update && apt-get install -y npm)
 	sh scripts/fetch_widget_js.sh rcwork/_static
+
+# The full grid of the paper's ablations (a GPU job; docs/sweeps.md).  Resumable: rerun it.
+SWEEP ?= configs/sweeps/full.toml
+sweep: $(STAMP)
+	$(VENV)/bin/rcwork sweep --spec $(SWEEP)
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
