@@ -8,7 +8,8 @@ RUN ?= runs/main
 PROFILE ?= demo
 
 # require.js and the Jupyter widgets HTML manager, so that the report's converted notebooks show
-# their widgets offline; fetched from npm (too large for git) into this ignored folder.
+# their widgets offline; pinned tarballs from the npm registry (too large for git), no npm
+# needed, unpacked into this ignored folder.
 WIDGET_JS := rcwork/_static/html-manager/embed-amd.js
 
 .PHONY: run test env bench clean-env chromium screenshots sweep
@@ -29,9 +30,8 @@ screenshots: $(STAMP) $(WIDGET_JS) chromium
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-$(WIDGET_JS): scripts/fetch_widget_js.sh
-	command -v npm >/dev/null || (apt-get update && apt-get install -y npm)
-	sh scripts/fetch_widget_js.sh rcwork/_static
+$(WIDGET_JS): scripts/fetch_widget_js.py
+	$(PYTHON) scripts/fetch_widget_js.py rcwork/_static
 
 # The full grid of the paper's ablations (a GPU job; docs/sweeps.md).  Resumable: rerun it.
 SWEEP ?= configs/sweeps/full.toml
