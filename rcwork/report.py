@@ -146,8 +146,8 @@ def _evaluation_section(page: _Page, d: Path) -> None:
                      + (_table(rows, ["task", "change"]) if rows else ""))
 
 
-# require.js and the Jupyter widgets HTML manager (with its fonts), fetched from npm by
-# `make env` (scripts/fetch_widget_js.py): too large for git, so the folder is not tracked.
+# require.js and the Jupyter widgets HTML manager (with its fonts), fetched from the npm
+# registry by `make env` (scripts/fetch_widget_js.py): too large for git, so not tracked.
 STATIC_DIR = Path(__file__).resolve().parent / "_static"
 REQUIRE_JS = "require.js"
 WIDGET_RENDERER = "html-manager/embed-amd.js"
@@ -185,7 +185,7 @@ def _offline_exporter(nb_dir: Path) -> Any:
     if missing:
         raise FileNotFoundError(
             f"{', '.join(str(STATIC_DIR / f) for f in missing)} missing: the executed notebooks "
-            "need them to show widgets offline; `make env` fetches them with npm "
+            "need them to show widgets offline; `make env` fetches them from the npm registry "
             "(scripts/fetch_widget_js.py)")
     shutil.copytree(STATIC_DIR, nb_dir / "_static", dirs_exist_ok=True)
     assets = f"_static/{Path(WIDGET_RENDERER).parent.as_posix()}/"
