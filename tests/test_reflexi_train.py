@@ -155,6 +155,13 @@ def test_grpo_on_the_tiny_model_resumes_and_reports(tmp_path):
     assert m2["heldout"]["base"] == m["heldout"]["base"]  # read back, not re-measured
     assert m2["curves"]["step"][-1] == 4
 
+    import shutil  # killed before any checkpoint: GRPO restarts from start/, no new warm-up
+    for ckpt in out.glob("checkpoint-*"):
+        shutil.rmtree(ckpt)
+    m3 = reinforce(ReinforceConfig.cpu_lesson(max_steps=1, **settings))
+    assert m3["resumed_from"] is None and m3["steps"] == 1
+    assert m3["warmup"] == m["warmup"] and m3["heldout"]["base"] == m["heldout"]["base"]
+
     parts = section(out)
     assert sum(isinstance(p, go.Figure) for p in parts) == 2
     assert "warm-up" in "".join(p for p in parts if isinstance(p, str))

@@ -12,7 +12,8 @@ The same steps as notebooks/06_reinforce.ipynb, in order:
 5. measure the held-out problems again — ``trained``; save ``model/`` and ``metrics.json``.
 
 Files under ``output_dir``: ``checkpoint-*/`` (trainer state), ``model/`` (save_pretrained, for
-``rcwork evaluate``), ``before.json`` (steps 2–3, reused on resume), ``heldout_<stage>.jsonl``
+``rcwork evaluate``), ``start/`` (the policy GRPO starts from: the KL reference and the
+restart point), ``before.json`` (steps 2–3, reused on resume), ``heldout_<stage>.jsonl``
 (every held-out completion, scored), ``metrics.json``.
 """
 
@@ -44,20 +45,17 @@ def training_curves(log_history: list[dict[str, Any]]) -> dict[str, list]:
     return curves
 
 
-def anchor_reference(model: Any, tokenizer: Any, folder: Path, *, fresh: bool, changed: bool
-                     ) -> None:
-    """Make GRPO's KL reference the policy as it starts GRPO (warmed up, if it was).
+def save_start(model: Any, tokenizer: Any, folder: Path) -> None:
+    """Keep the policy as it starts GRPO in ``folder`` and make it GRPO's KL reference.
 
-    TRL builds the reference model from ``model.config._name_or_path``; that names the base
-    checkpoint (or nothing, for an in-process model), not the warmed-up weights.  Save the
-    starting policy once and point the config at it; a resumed run finds it there.
+    TRL builds the reference model from ``model.config._name_or_path``, which names the base
+    checkpoint (or nothing, for an in-process model), not the warmed-up weights.  The saved
+    folder also lets a run killed before its first checkpoint restart GRPO without redoing the
+    warm-up.
     """
-    name = getattr(model.config, "_name_or_path", "") or ""
-    if fresh and (changed or not Path(name).is_dir()):
-        model.save_pretrained(folder)
-        tokenizer.save_pretrained(folder)
-    if folder.is_dir():
-        model.config._name_or_path = str(folder)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    model.config._name_or_path = str(folder)
 
 
 def _mean(values: list[Any]) -> float | None:
@@ -83,7 +81,14 @@ def reinforce(cfg: ReinforceConfig) -> dict[str, Any]:
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    model, tokenizer = load_model(cfg.model, reflection_tokens=False, seed=cfg.seed)
+    before_path, start = out / "before.json", out / "start"
+    before = (json.loads(before_path.read_text(encoding="utf-8"))
+              if cfg.resume and before_path.exists() and (start / "config.json").exists()
+              else None)
+    # Resuming: the measured, warmed-up starting policy is on disk (a checkpoint, if any, then
+    # replaces its weights); otherwise start from the named model.
+    model, tokenizer = load_model(str(start) if before else cfg.model, reflection_tokens=False,
+                                  seed=cfg.seed)
     problems = load_training_problems(cfg.benchmark, cfg.problems, cfg.num_problems)
     train, held = split_problems(problems, cfg.heldout, seed=cfg.seed)
     scorer = AnswerScorer(timeout_s=cfg.score_timeout_s, memory_mb=cfg.score_memory_mb,
@@ -102,13 +107,10 @@ def reinforce(cfg: ReinforceConfig) -> dict[str, Any]:
               flush=True)
         return summary
 
-    last = get_last_checkpoint(str(out)) if cfg.resume and out.is_dir() else None
-    before_path = out / "before.json"
-    if last and before_path.exists():
-        before = json.loads(before_path.read_text(encoding="utf-8"))
-        print(f"[reinforce] resuming from {last}", flush=True)
+    last = get_last_checkpoint(str(out)) if before else None
+    if before:
+        print(f"[reinforce] resuming from {last or start}", flush=True)
     else:
-        last = None  # a checkpoint without before.json belongs to another run layout
         before = {"base": measure("base"), "warmup": None, "warmed_up": None}
         if cfg.format_warmup_steps:
             before["warmup"] = format_warmup(
@@ -118,11 +120,8 @@ def reinforce(cfg: ReinforceConfig) -> dict[str, Any]:
                 batch_size=cfg.warmup_batch_size, seed=cfg.seed, use_cpu=cfg.use_cpu,
                 exclude_entry_points={p.entry_point for p in held})
             before["warmed_up"] = measure("warmed_up")
+        save_start(model, tokenizer, start)
         before_path.write_text(json.dumps(before, indent=1), encoding="utf-8")
-
-    if cfg.beta:
-        anchor_reference(model, tokenizer, out / "start", fresh=last is None,
-                         changed=before["warmup"] is not None)
     rewards = TrajectoryRewards(scorer)
     trainer = GRPOTrainer(model=model, reward_funcs=rewards.functions(), args=cfg,
                           train_dataset=grpo_dataset(train, cfg.system_prompt),
