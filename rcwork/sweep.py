@@ -214,7 +214,8 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
     timing_path = out / "timing.json"
     previous = json.loads(timing_path.read_text()) if timing_path.exists() else {}
     timing: dict[str, Any] = {"attempts": previous.get("attempts", 0) + 1,
-                              "started": _now(), "stages": {}}
+                              "started": _now(), "host": os.uname().nodename,
+                              "devices": os.environ.get("CUDA_VISIBLE_DEVICES"), "stages": {}}
     _write_json(timing_path, timing)  # an attempt counts from its start: a killed one shows
     t_start = time.perf_counter()
     distill_dir = out / "distill"

@@ -271,3 +271,20 @@ def test_a_notebook_point_keeps_its_executed_notebook(small_records, tmp_path):
     assert nb["metadata"]["papermill"]["parameters"]["config"]["upsample_k"] == 1
     assert json.loads((run / "row.json").read_text())["upsample_k"] == 1
     assert not (run / "distill" / "model").exists()  # weights dropped once measured
+
+
+def test_points_run_in_parallel_one_worker_per_device(small_records, tmp_path):
+    """Two workers, each running its points as subprocesses that see only its device (on a
+    CPU the ids are just what CUDA_VISIBLE_DEVICES is set to)."""
+    from rcwork.sweep import SweepConfig, run_sweep
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(spec_toml(small_records, curves={"k": {"upsample_k": [1, 2]}}))
+    summary = run_sweep(SweepConfig(spec=str(spec), sweep_dir=str(tmp_path / "s"),
+                                    devices="0,1", progress=False))
+    assert len(summary["ran"]) == 2 and not summary["failed"]
+    rows = _rows(tmp_path / "s" / "registry.jsonl")
+    assert [r["upsample_k"] for r in rows] == [1, 2]
+    devices = {json.loads((tmp_path / "s" / r["run"] / "timing.json").read_text())["devices"]
+               for r in rows}
+    assert devices == {"0", "1"}  # each worker took one point while the other ran
