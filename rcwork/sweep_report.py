@@ -31,6 +31,7 @@ from rcwork.sweep_registry import heldout_units, problem_units, read_registry
 
 AXES = ("upsample_k", "order", "strategy", "ablation")
 TERMS = ("loss", "ntp", "student_ntp", "kl", "mask_rate")
+FEW_UNITS = 10  # below this, a percentile bootstrap is too optimistic to lean on
 BENCH_COLORS = ("#1f77b4", "#aec7e8", "#d62728", "#ff9896")
 
 
@@ -158,6 +159,12 @@ def curve_parts(sweep_dir: Path, name: str, rows: list[dict[str, Any]]
     title = f"curve “{name}”: {metric.label} vs {' × '.join(axes) or 'point'}"
     parts: list[str | go.Figure] = [f"<h3>{html.escape(title)}</h3>"]
     kind = _paper_panel_kind(axes, points)
+    if kind == "variant":  # the paper's row order: ReflectionCoder first, then its ablations
+        names = list(paper.VARIANTS)
+        points.sort(key=lambda p: names.index(_variant_label(p)))
+    elif kind == "order":  # Table 3's order
+        names = list(paper.TABLE3_ORDERS)
+        points.sort(key=lambda p: names.index(p.label))
     parts.append(_curve_figure(name, axes, points, metric, rows, kind))
     if kind == "upsample":
         parts.append(f'<p class="note">{html.escape(paper.FIGURE4_NOTE)}</p>')
@@ -287,8 +294,11 @@ def noise_table(points: list[CurvePoint], metric: Metric) -> str:
     if not rows:
         return f'<p class="note">{note}</p>'
     note += (f"Inside the noise (the difference's interval holds 0): "
-             f"{html.escape(', '.join(inside))}." if inside else
+             f"{html.escape('; '.join(inside))}." if inside else
              "No difference is inside the noise.")
+    if units < FEW_UNITS:
+        note += (f" With only {units} {what} a bootstrap understates the noise: read these "
+                 "verdicts as a sketch.")
     return (_table(rows, ["point", metric.label, "difference to reference [95% CI]",
                           "bootstrap", "verdict"]) + f'<p class="note">{note}</p>')
 
