@@ -1,4 +1,4 @@
-"""Pins the text format and the loss labels of DESIGN.md on a hand-checked record.
+"""Pins the text format and the loss labels of docs/method.md on a hand-checked record.
 
 The tiny tokenizer is byte level, so every content character is one token and the expected
 sequence below can be written out and checked by eye.
