@@ -40,10 +40,11 @@ from pathlib import Path
 from queue import Empty, Queue
 from typing import Any, Iterator
 
-from rcwork.runs import REPO_ROOT
+from rcwork.runs import REPO_ROOT, run_notebook
 from rcwork.sweep_spec import (PAIRS_FILE, Point, Spec, SpecError, parse_assignment,
                                parse_scalar, parse_values, plan, read_spec_file, spec_from_dict,
                                validate)
+from rcwork.sweep_registry import collect, make_row
 
 PLAN_FILE = "plan.json"
 REGISTRY_FILE = "registry.jsonl"
@@ -230,8 +231,6 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
 
     t0 = time.perf_counter()
     if p.spec.executor == "notebook":
-        from rcwork.runs import run_notebook
-
         run_notebook("04_distill", out / "notebooks", {"config": overrides})
     else:
         from rcwork.distill.stage import distill
@@ -256,8 +255,6 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
         ev = {**point.evaluate, "model": str(distill_dir / "model"),
               "out_dir": str(out / "evaluate")}
         if p.spec.executor == "notebook":
-            from rcwork.runs import run_notebook
-
             run_notebook("05_evaluate", out / "notebooks", {"config": ev})
         else:
             from rcwork.evaluation.stage import EvaluateConfig, evaluate
@@ -275,8 +272,6 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
     timing.update(finished=_now(), wall_s=round(time.perf_counter() - t_start, 2))
     _write_json(timing_path, timing)
     metrics = json.loads((out / "metrics.json").read_text())
-    from rcwork.sweep_registry import make_row
-
     row = make_row(point, metrics=metrics, heldout=held, results=results, timing=timing,
                    commit=commit, run_path=str(out.relative_to(p.sweep_dir)))
     _write_json(out / "row.json", row)  # last: its presence means the point is finished
@@ -289,8 +284,6 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
 def run_sweep(cfg: SweepConfig) -> dict[str, Any]:
     """Plan, then run every unfinished point; returns a summary (ran, skipped, failed)."""
     p = make_plan(cfg)
-    from rcwork.sweep_registry import collect
-
     selected = _select(p, cfg.point)
     if cfg.dry_run:
         for i, pt in enumerate(p.points):
@@ -314,8 +307,6 @@ def run_sweep(cfg: SweepConfig) -> dict[str, Any]:
 
 def _run_sequential(p: Plan, todo: list[Point], cfg: SweepConfig, summary: dict) -> None:
     from tqdm.auto import tqdm
-
-    from rcwork.sweep_registry import collect
 
     commit = code_commit()
     bar = tqdm(todo, desc=f"sweep {p.spec.name}", unit="point", disable=not cfg.progress,

@@ -34,10 +34,14 @@ def small_records(tmp_path_factory) -> Path:
     return path
 
 
-def spec_toml(data: Path, executor: str = "inline", curves: dict | None = None) -> str:
+def spec_toml(data: Path, executor: str = "inline", curves: dict | None = None,
+              evaluate: bool = False) -> str:
     lines = ['name = "t"', f'executor = "{executor}"', "[base]", 'model = "tiny"',
              "max_steps = 2", 'report_to = "none"', "threads = 1", "heldout = 3",
              "max_len = 4096", f'data = ["{data}"]', "[instruction_pairs]", "mix = false"]
+    if evaluate:  # two HumanEval problems, a few greedy tokens: pass@1 is 0, but scored
+        lines += ["[evaluate]", "enabled = true", 'benchmark = "humaneval"', "limit = 2",
+                  "max_new_tokens = 16", "batch_size = 2", "threads = 1", "workers = 1"]
     for name, axes in (curves or CURVES).items():
         lines.append(f"[curves.{name}]")
         lines += [f"{k} = {json.dumps(v)}" for k, v in axes.items()]
@@ -273,13 +277,16 @@ def test_a_notebook_point_keeps_its_executed_notebook(small_records, tmp_path):
     assert not (run / "distill" / "model").exists()  # weights dropped once measured
 
 
-def test_points_run_in_parallel_one_worker_per_device(small_records, tmp_path):
+def test_points_run_in_parallel_one_worker_per_device_and_evaluate(small_records, tmp_path):
     """Two workers, each running its points as subprocesses that see only its device (on a
-    CPU the ids are just what CUDA_VISIBLE_DEVICES is set to)."""
+    CPU the ids are just what CUDA_VISIBLE_DEVICES is set to); each point is evaluated, and
+    the report then draws pass@1 with intervals over problems."""
     from rcwork.sweep import SweepConfig, run_sweep
+    from rcwork.sweep_report import section
 
     spec = tmp_path / "spec.toml"
-    spec.write_text(spec_toml(small_records, curves={"k": {"upsample_k": [1, 2]}}))
+    spec.write_text(spec_toml(small_records, curves={"k": {"upsample_k": [1, 2]}},
+                              evaluate=True))
     summary = run_sweep(SweepConfig(spec=str(spec), sweep_dir=str(tmp_path / "s"),
                                     devices="0,1", progress=False))
     assert len(summary["ran"]) == 2 and not summary["failed"]
@@ -288,3 +295,9 @@ def test_points_run_in_parallel_one_worker_per_device(small_records, tmp_path):
     devices = {json.loads((tmp_path / "s" / r["run"] / "timing.json").read_text())["devices"]
                for r in rows}
     assert devices == {"0", "1"}  # each worker took one point while the other ran
+    for r in rows:
+        results = json.loads((tmp_path / "s" / r["run"] / "results.json").read_text())
+        assert r["pass_at_1"] == results["pass@1"] and r["n_problems"] == 2
+        assert r["pass_at_1_low"] <= r["pass_at_1"] <= r["pass_at_1_high"]
+    figs = [p for p in section(tmp_path / "s") if isinstance(p, go.Figure)]
+    assert figs[0].layout.yaxis.title.text.startswith("pass@1")
