@@ -221,16 +221,22 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
     t_start = time.perf_counter()
     distill_dir = out / "distill"
     overrides = {**_resolve_paths(point.distill), "output_dir": str(distill_dir)}
-    if _last_checkpoint(distill_dir):
-        overrides["resume"] = "last"
-        timing["resumed_from_checkpoint"] = True
+    # metrics.json is the stage's last write (after the model): distillation finished before.
+    reuse = (distill_dir / "metrics.json").exists()
+    checkpoint = None if reuse else resume_checkpoint(distill_dir)
+    if checkpoint:
+        overrides["resume"] = checkpoint
+        timing["resumed_from_checkpoint"] = Path(checkpoint).name
+    timing["distill_reused"] = reuse
     _write_json(out / "config.json", {"id": point.id, "curves": point.curves,
                                       "params": point.params, "distill": overrides,
                                       "evaluate": point.evaluate, "executor": p.spec.executor,
                                       "commit": commit})
 
     t0 = time.perf_counter()
-    if p.spec.executor == "notebook":
+    if reuse:
+        pass
+    elif p.spec.executor == "notebook":
         run_notebook("04_distill", out / "notebooks", {"config": overrides})
     else:
         from rcwork.distill.stage import distill
@@ -265,16 +271,16 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
         results = json.loads((out / "results.json").read_text())
         timing["stages"]["evaluate_s"] = round(time.perf_counter() - t0, 2)
 
-    if not keep_models:  # the numbers are written; the weights are the bulk of the folder
-        shutil.rmtree(distill_dir / "model", ignore_errors=True)
-        for ckpt in distill_dir.glob("checkpoint-*"):
-            shutil.rmtree(ckpt, ignore_errors=True)
     timing.update(finished=_now(), wall_s=round(time.perf_counter() - t_start, 2))
     _write_json(timing_path, timing)
     metrics = json.loads((out / "metrics.json").read_text())
     row = make_row(point, metrics=metrics, heldout=held, results=results, timing=timing,
                    commit=commit, run_path=str(out.relative_to(p.sweep_dir)))
-    _write_json(out / "row.json", row)  # last: its presence means the point is finished
+    _write_json(out / "row.json", row)  # its presence means the point is finished
+    if not keep_models:  # the numbers are written; the weights are the bulk of the folder
+        shutil.rmtree(distill_dir / "model", ignore_errors=True)
+        for ckpt in distill_dir.glob("checkpoint-*"):
+            shutil.rmtree(ckpt, ignore_errors=True)
     return row
 
 
@@ -427,8 +433,23 @@ def _repo(path: str | Path) -> Path:
     return path if path.is_absolute() else REPO_ROOT / path
 
 
-def _last_checkpoint(path: Path) -> bool:
-    return any(c.is_dir() for c in path.glob("checkpoint-*"))
+def resume_checkpoint(path: Path) -> str | None:
+    """The newest Trainer checkpoint under ``path`` that still has steps to train.
+
+    A checkpoint taken at the last step is passed over: ``Trainer`` resumed from it trains one
+    step past ``max_steps`` (measured with transformers 5), so the point resumes from the one
+    before, or restarts.
+    """
+    best: tuple[int, Path] | None = None
+    for ckpt in path.glob("checkpoint-*"):
+        state_path = ckpt / "trainer_state.json"
+        if not state_path.exists():  # a checkpoint the kill cut short
+            continue
+        state = json.loads(state_path.read_text())
+        step, last = state.get("global_step", 0), state.get("max_steps", 0)
+        if step < last and (best is None or step > best[0]):
+            best = (step, ckpt)
+    return str(best[1]) if best else None
 
 
 def _now() -> str:

@@ -301,3 +301,33 @@ def test_points_run_in_parallel_one_worker_per_device_and_evaluate(small_records
         assert r["pass_at_1_low"] <= r["pass_at_1"] <= r["pass_at_1_high"]
     figs = [p for p in section(tmp_path / "s") if isinstance(p, go.Figure)]
     assert figs[0].layout.yaxis.title.text.startswith("pass@1")
+
+
+def test_an_unfinished_point_reuses_its_training_or_resumes_from_a_checkpoint(
+        small_records, tmp_path):
+    from rcwork.sweep import SweepConfig, run_sweep
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(spec_toml(small_records, curves={"one": {"upsample_k": [1]}}).replace(
+        "[instruction_pairs]", 'save_strategy = "steps"\nsave_steps = 1\n[instruction_pairs]'))
+    cfg = SweepConfig(spec=str(spec), sweep_dir=str(tmp_path / "s"), progress=False,
+                      keep_models=True)
+    (pid,) = run_sweep(cfg)["ran"]
+    run = tmp_path / "s" / "runs" / pid
+    first = json.loads((run / "row.json").read_text())
+    assert (run / "distill" / "checkpoint-2").is_dir()
+
+    (run / "row.json").unlink()  # killed after training, before the point finished
+    assert run_sweep(cfg)["ran"] == [pid]
+    timing = json.loads((run / "timing.json").read_text())
+    assert timing["attempts"] == 2 and timing["distill_reused"]
+    assert json.loads((run / "row.json").read_text())["nll_after"] == first["nll_after"]
+
+    (run / "row.json").unlink()  # killed during training: checkpoint-2 is the last step's
+    (run / "distill" / "metrics.json").unlink()
+    assert run_sweep(cfg)["ran"] == [pid]
+    timing = json.loads((run / "timing.json").read_text())
+    assert timing["attempts"] == 3 and timing["resumed_from_checkpoint"] == "checkpoint-1"
+    again = json.loads((run / "row.json").read_text())
+    assert again["steps"] == 2 and again["nll_after"] == pytest.approx(first["nll_after"],
+                                                                       rel=1e-5)
