@@ -64,11 +64,14 @@ class CurvePoint:
     ci: Interval
 
 
-def section(sweep_dir: str | Path) -> list[str | go.Figure]:
-    """The report section of the sweep in ``sweep_dir``, in page order."""
+def section(sweep_dir: str | Path, title: str | None = None) -> list[str | go.Figure]:
+    """The report section of the sweep in ``sweep_dir``, in page order: HTML fragments (an
+    ``<h2>`` with ``title``, default "Sweep · <folder name>", then ``<h3>`` per curve) and
+    plotly figures."""
     sweep_dir = Path(sweep_dir)
     rows = read_registry(sweep_dir)
-    parts: list[str | go.Figure] = [f"<h2>Sweep · {html.escape(sweep_dir.name)}</h2>"]
+    heading = title or f"Sweep · {sweep_dir.name}"
+    parts: list[str | go.Figure] = [f"<h2>{html.escape(heading)}</h2>"]
     if not rows:
         return parts + [f'<p class="missing">no finished points in {html.escape(str(sweep_dir))}'
                         " (registry.jsonl is empty or missing): sweep not run</p>"]
