@@ -12,10 +12,10 @@ import pytest
 import torch
 
 from rcwork.cli import main as rcwork_main
+from rcwork.engines.decoding import stopping_criteria_class
 from rcwork.evaluation import load_benchmark, read_samples, write_samples
 from rcwork.evaluation.generation import (OpenAIBackend, Request, SamplingSettings,
-                                          TransformersBackend, _stop_criteria_class,
-                                          generate_samples)
+                                          TransformersBackend, generate_samples)
 from rcwork.evaluation.prompts import build_prompt
 
 torch.set_num_threads(1)
@@ -157,8 +157,8 @@ def test_stop_criteria_marks_each_row_where_its_stop_string_ends(tiny):
     rows = ["abcdef\n```xyz", "abc<|endofblock|>zz", "abcdefghijklmn"]
     ids = [tok(r, add_special_tokens=False)["input_ids"] for r in rows]
     width = max(map(len, ids))
-    crit = _stop_criteria_class()(tok, [["\n```"], ["<|endofblock|>"], ["\n```"]], prompt_len,
-                                  set())
+    crit = stopping_criteria_class()(tok, [["\n```"], ["<|endofblock|>"], ["\n```"]],
+                                     prompt_len, [set()] * 3)
     for step in range(prompt_len + 1, width + 1):
         batch = torch.tensor([(x + [0] * width)[:step] for x in ids])
         done = crit(batch, None)

@@ -1,4 +1,4 @@
-"""Teacher backends: the batched chat protocol, stop strings, batching across threads, keys."""
+"""Teachers: the batched chat protocol on engines, stop strings, batching across threads, keys."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from rcwork.teachers import (BatchQueue, OpenAITeacher, ScriptedTeacher, Teacher, make_teacher,
-                             truncate_at_stop)
+from rcwork.engines import truncate_at_stop
+from rcwork.teachers import BatchQueue, ScriptedTeacher, Teacher, make_teacher
 
 CONV = [{"role": "user", "content": "Write a Python function that adds two numbers."}]
 
@@ -125,22 +125,22 @@ def test_transformers_teacher_samples_with_temperature():
 def test_openai_teacher_never_exposes_the_key(monkeypatch):
     secret = "sk-test-DO-NOT-LEAK-4242"
     monkeypatch.setenv("RCWORK_TEST_KEY", secret)
-    t = OpenAITeacher("some-model", base_url="http://127.0.0.1:9/v1",
-                      api_key_env="RCWORK_TEST_KEY")
-    for text in (repr(t), str(t), str(t.describe()), str(vars(t).get("name"))):
+    t = make_teacher("openai", "some-model", base_url="http://127.0.0.1:9/v1",
+                     api_key_env="RCWORK_TEST_KEY")
+    for text in (repr(t), str(t), str(t.describe()), str(vars(t)), str(vars(t.engine))):
         assert secret not in text
     assert t.describe()["api_key_env"] == "RCWORK_TEST_KEY"
-    with pytest.raises(TypeError):
-        pickle.dumps(t)
+    assert secret.encode() not in pickle.dumps(t)
+    assert pickle.loads(pickle.dumps(t)).describe() == t.describe()
 
 
 def test_openai_teacher_without_key_for_hosted_api_names_the_variable(monkeypatch):
     monkeypatch.delenv("RCWORK_MISSING_KEY", raising=False)
     with pytest.raises(ValueError, match="RCWORK_MISSING_KEY"):
-        OpenAITeacher("gpt-x", api_key_env="RCWORK_MISSING_KEY")
+        make_teacher("openai", "gpt-x", api_key_env="RCWORK_MISSING_KEY")
     # A local server needs no key.
-    assert OpenAITeacher("m", base_url="http://127.0.0.1:9/v1",
-                         api_key_env="RCWORK_MISSING_KEY").name == "m"
+    assert make_teacher("openai", "m", base_url="http://127.0.0.1:9/v1",
+                        api_key_env="RCWORK_MISSING_KEY").name == "m"
 
 
 def test_vllm_teacher_without_vllm_says_how_to_get_it():

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from rcwork.teachers import OpenAITeacher
+from rcwork.teachers import make_teacher
 from tests.test_synthesis import easy_problems
 
 pytestmark = pytest.mark.slow
@@ -84,7 +84,7 @@ def test_chat_through_transformers_serve_keeps_the_key_out_of_logs(served, monke
     base_url, model = served
     monkeypatch.setenv("RCWORK_SERVE_KEY", SECRET)
     caplog.set_level(logging.DEBUG)  # openai and httpx log requests at DEBUG
-    teacher = OpenAITeacher(model, base_url=base_url, api_key_env="RCWORK_SERVE_KEY")
+    teacher = make_teacher("openai", model, base_url=base_url, api_key_env="RCWORK_SERVE_KEY")
     conv = [{"role": "user", "content": "Write a Python function `double(x)` that returns 2 * x, "
                                         "in a ```python block."}]
     out = teacher.chat([conv, conv], max_new_tokens=48, stop=["\n```\n"])
@@ -102,7 +102,7 @@ def test_synthesize_through_transformers_serve(served, tmp_path):
 
     base_url, model = served
     problems = easy_problems()[:2]
-    teacher = OpenAITeacher(model, base_url=base_url, name="smollm2-served")
+    teacher = make_teacher("openai", model, base_url=base_url, name="smollm2-served")
     cfg = SynthesisConfig(max_rounds=2, max_new_tokens=128, workers=2,
                           filter_single_round=False, progress=False)
     summary = synthesize(problems, teacher, tmp_path / "run", cfg)

@@ -1,10 +1,11 @@
-"""The teacher protocol: batched chat completion, whatever serves the model.
+"""The teacher protocol: what synthesis needs from a model, and the one engine-backed teacher.
 
 A teacher takes a batch of conversations (OpenAI/TRL-style ``[{"role", "content"}]`` lists) and
-returns one completion per conversation.  Stop strings are cut off with the same semantics on
-every backend: the completion ends *before* the first stop string, which is not included (the
-OpenAI convention; ``transformers serve`` and ``generate(stop_strings=...)`` keep it, so every
-backend truncates again here).
+returns one reply per conversation.  :class:`EngineTeacher` is any :mod:`rcwork.engines` engine
+plus synthesis's conventions: replies are plain strings cut before the first stop string (the
+engines' semantics), sampling is seeded and the seed advances every call (so retries differ),
+and a local engine's concurrent calls from synthesis workers are merged into one batch
+(:class:`BatchQueue`), which the engine decodes with continuous batching.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
-ChatMessage = dict[str, str]
-Conversation = list[ChatMessage]
+from rcwork.engines.base import (Conversation, Engine, GenerationSettings,
+                                 validate_conversations)
 
 
 @runtime_checkable
@@ -32,31 +33,6 @@ class Teacher(Protocol):
              temperature: float = 0.0, stop: Sequence[str] | None = None) -> list[str]: ...
 
     def describe(self) -> dict[str, Any]: ...
-
-
-def truncate_at_stop(text: str, stop: Sequence[str] | None) -> str:
-    """``text`` up to (not including) the earliest occurrence of any stop string."""
-    if not stop:
-        return text
-    cut = len(text)
-    for s in stop:
-        if s:
-            i = text.find(s)
-            if i != -1:
-                cut = min(cut, i)
-    return text[:cut]
-
-
-def validate_conversations(conversations: Sequence[Conversation]) -> None:
-    for i, conv in enumerate(conversations):
-        if not conv:
-            raise ValueError(f"conversation {i} is empty")
-        for j, msg in enumerate(conv):
-            if not isinstance(msg, dict) or msg.get("role") not in ("system", "user", "assistant"):
-                raise ValueError(f"conversation {i} message {j}: expected a dict with role "
-                                 f"system/user/assistant, got {msg!r:.80}")
-            if not isinstance(msg.get("content"), str):
-                raise ValueError(f"conversation {i} message {j}: content must be a string")
 
 
 # ---------------------------------------------------------------- batching across threads
@@ -83,7 +59,7 @@ class BatchStats:
 
 
 class BatchQueue:
-    """Merges concurrent ``chat`` calls from worker threads into one batched generate call.
+    """Merges concurrent calls from worker threads into one batched generate call.
 
     There is no background thread: a caller that finds the model idle becomes the *leader*,
     waits up to ``wait_s`` for other threads' requests with the same generation settings
@@ -104,14 +80,6 @@ class BatchQueue:
 
     def _pending_size(self, key: tuple) -> int:
         return sum(len(r.conversations) for r in self._pending if r.key == key)
-
-    def chat(self, conversations: Sequence[Conversation], *, max_new_tokens: int,
-             temperature: float, stop: Sequence[str] | None) -> list[str]:
-        """A teacher's ``chat``: validate, then queue under the generation settings as the key
-        (``(max_new_tokens, temperature, stop)``, which ``generate`` unpacks)."""
-        validate_conversations(conversations)
-        key = (int(max_new_tokens), float(temperature), tuple(stop or ()))
-        return self.submit(list(conversations), key)
 
     def submit(self, conversations: list[Conversation], key: tuple) -> list[str]:
         if not conversations:
@@ -172,3 +140,50 @@ class BatchQueue:
             raise req.error
         assert req.result is not None
         return req.result
+
+
+class EngineTeacher:
+    """A teacher on an engine (see the module docstring).
+
+    ``max_batch_size`` and ``batch_wait_s`` shape the merged batches of an engine that is not
+    thread-safe (a local model); a thread-safe one (an HTTP server) is called directly by every
+    worker and batches on the server.  ``top_p`` is 1: the teacher samples from the whole
+    distribution at ``temperature``.
+    """
+
+    def __init__(self, engine: Engine, *, max_batch_size: int = 8, batch_wait_s: float = 0.25,
+                 seed: int = 0):
+        self.engine = engine
+        self.name = engine.name
+        self.seed = seed
+        self._queue = None if engine.thread_safe else BatchQueue(
+            self._generate, max_batch_size=max_batch_size, wait_s=batch_wait_s)
+
+    @property
+    def batch_stats(self) -> BatchStats | None:
+        return self._queue.stats if self._queue is not None else None
+
+    def describe(self) -> dict[str, Any]:
+        described = self.engine.describe()
+        if self._queue is not None:
+            described["max_batch_size"] = self._queue.max_batch_size
+        return described
+
+    def __repr__(self) -> str:
+        return f"EngineTeacher({self.engine!r})"
+
+    def chat(self, conversations: Sequence[Conversation], *, max_new_tokens: int = 512,
+             temperature: float = 0.0, stop: Sequence[str] | None = None) -> list[str]:
+        validate_conversations(conversations)
+        key = (int(max_new_tokens), float(temperature), tuple(stop or ()))
+        if self._queue is None:
+            return self._generate(list(conversations), key)
+        return self._queue.submit(list(conversations), key)
+
+    def _generate(self, conversations: list[Conversation], key: tuple) -> list[str]:
+        max_new_tokens, temperature, stop = key
+        settings = GenerationSettings(temperature=temperature, top_p=1.0,
+                                      max_new_tokens=max_new_tokens, seed=self.seed)
+        if temperature > 0:
+            self.seed += 1  # the next call samples afresh
+        return [c.text for c in self.engine.chat(conversations, stop=stop, settings=settings)]

@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any, Callable, Sequence
 
-from rcwork.teachers.base import Conversation, truncate_at_stop, validate_conversations
+from rcwork.engines.base import Conversation, truncate_at_stop, validate_conversations
 
 Script = Callable[[Conversation], str]
 

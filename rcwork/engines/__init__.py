@@ -1,0 +1,41 @@
+"""Engines: one implementation per way of running a model, behind one small interface.
+
+Synthesis teachers, evaluation and (next) RL rollouts all generate through this package.  Each
+engine takes :class:`Query` s — raw text or a chat conversation, with the stop strings and stop
+token ids that end its answer — and returns :class:`Completion` s (text, ``n_tokens``,
+``finish_reason``) through :meth:`Engine.complete` / :meth:`Engine.chat` (all at once) or
+:meth:`Engine.stream` (in groups as they finish).  ``make_engine(backend, model, **kw)`` builds
+one by name, importing its module (and torch, openai or vllm) only then:
+
+- ``"transformers"``: :class:`~rcwork.engines.transformers.TransformersEngine`, a model in this
+  process, decoded with continuous batching (:mod:`rcwork.engines.decoding`);
+- ``"openai"``: :class:`~rcwork.engines.openai_api.OpenAIEngine`, any OpenAI-compatible server;
+  the API key is read from an environment variable at call time and never kept;
+- ``"vllm"``: :class:`~rcwork.engines.vllm_offline.VLLMEngine`, vLLM's offline engine.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from rcwork.engines.base import (ChatMessage, Completion, Conversation, Engine,
+                                 GenerationSettings, Query, truncate_at_stop,
+                                 validate_conversations)
+
+ENGINES = {"transformers": ("rcwork.engines.transformers", "TransformersEngine"),
+           "openai": ("rcwork.engines.openai_api", "OpenAIEngine"),
+           "vllm": ("rcwork.engines.vllm_offline", "VLLMEngine")}
+
+
+def make_engine(backend: str, model: Any, **kw: Any) -> Engine:
+    """The engine ``backend`` names, built on ``model`` with its constructor's ``kw``."""
+    if backend not in ENGINES:
+        raise ValueError(f"unknown engine backend {backend!r}; expected one of "
+                         f"{', '.join(ENGINES)}")
+    module, cls = ENGINES[backend]
+    return getattr(importlib.import_module(module), cls)(model, **kw)
+
+
+__all__ = ["ChatMessage", "Completion", "Conversation", "ENGINES", "Engine", "GenerationSettings",
+           "Query", "make_engine", "truncate_at_stop", "validate_conversations"]
