@@ -15,7 +15,7 @@ import re
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import plotly.graph_objects as go
 
@@ -39,12 +39,8 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def _stage_json(page: _Page, path: Path) -> dict[str, Any] | None:
-    """A stage's output file, or None after noting on the page that the stage has not run."""
-    data = _read_json(path)
-    if data is None:
-        page.add(f'<p class="missing">no {path}: stage not run</p>')
-    return data
+def _missing(path: Path) -> str:
+    return f'<p class="missing">no {html.escape(str(path))}: stage not run</p>'
 
 
 def _table(rows: list[list[Any]], header: list[str]) -> str:
@@ -74,58 +70,72 @@ class _Page:
                                       include_plotlyjs=not self._plotly_included))
         self._plotly_included = True
 
+    def extend(self, parts: list[str | go.Figure]) -> None:
+        """A section: HTML fragments and figures in page order."""
+        for part in parts:
+            if isinstance(part, go.Figure):
+                self.figure(part)
+            else:
+                self.add(part)
+
     def render(self) -> str:
         return (f"<!doctype html><html><head><meta charset='utf-8'><title>"
                 f"{html.escape(self.title)}</title>{PAGE_CSS}{STYLE}</head><body>"
                 f"{''.join(self.parts)}</body></html>")
 
 
-def _synthesis_section(page: _Page, d: Path) -> None:
-    page.add("<h2>1 · Synthesis of reflection sequences</h2>")
-    summary = _stage_json(page, d / "summary.json")
+def synthesis_section(d: Path) -> list[str | go.Figure]:
+    """Synthesis: counts, kept/filtered figures and one kept record, from ``summary.json``."""
+    parts: list[str | go.Figure] = ["<h2>1 · Synthesis of reflection sequences</h2>"]
+    summary = _read_json(d / "summary.json")
     if summary is None:
-        return
-    page.add(f"<p>{summary.get('records', 0)} problems processed: {summary.get('kept', 0)} "
-             f"records kept, {summary.get('filtered', 0)} filtered, "
-             f"{summary.get('resolved', 0)} resolved.  Teacher: "
-             f"{html.escape(str(summary.get('teacher', '')))}.</p>")
-    for fig in synthesis_figures(summary):
-        page.figure(fig)
+        return parts + [_missing(d / "summary.json")]
+    parts.append(f"<p>{summary.get('records', 0)} problems processed: {summary.get('kept', 0)} "
+                 f"records kept, {summary.get('filtered', 0)} filtered, "
+                 f"{summary.get('resolved', 0)} resolved.  Teacher: "
+                 f"{html.escape(str(summary.get('teacher', '')))}.</p>")
+    parts += synthesis_figures(summary)
     kept = read_records(d / "kept") if (d / "kept").exists() else []
     if kept:
-        page.add("<p>A kept sequence:</p>" + record_html(kept[0], style=False))
+        parts.append("<p>A kept sequence:</p>" + record_html(kept[0], style=False))
+    return parts
 
 
-def _distill_section(page: _Page, d: Path) -> None:
-    page.add("<h2>2 · Dynamically masked reflection self-distillation</h2>")
-    metrics = _stage_json(page, d / "metrics.json")
+def distill_section(d: Path) -> list[str | go.Figure]:
+    """Distillation: settings, data per input, training curves, held-out before/after."""
+    parts: list[str | go.Figure] = ["<h2>2 · Dynamically masked reflection self-distillation</h2>"]
+    metrics = _read_json(d / "metrics.json")
     if metrics is None:
-        return
+        return parts + [_missing(d / "metrics.json")]
     cfg = metrics.get("config", {})
-    page.add("<p>" + ", ".join(f"{k} = {html.escape(str(v))}" for k, v in cfg.items()) + "</p>")
+    parts.append("<p>" + ", ".join(f"{k} = {html.escape(str(v))}" for k, v in cfg.items())
+                 + "</p>")
     sources = metrics.get("sources", [])
     if sources:
-        page.add("<p>Training data, per input (held-out records come from the first):</p>"
-                 + _table([[s["path"], s["read"], s["too_long"], s["train"], s["heldout"]]
-                           for s in sources],
-                          ["input", "records", "too long", "training", "held out"]))
-    page.figure(distill_curves(metrics))
+        parts.append("<p>Training data, per input (held-out records come from the first):</p>"
+                     + _table([[s["path"], s["read"], s.get("skipped", 0), s["too_long"],
+                                s["train"], s["heldout"]] for s in sources],
+                              ["input", "records", "bad lines skipped", "too long", "training",
+                               "held out"]))
+    parts.append(distill_curves(metrics))
     held = metrics.get("heldout", {})
     rows = []
     for when in ("before", "after"):
         vals = held.get(when) or {}
         rows += [[when, k, v] for k, v in vals.items() if isinstance(v, (int, float))]
     if rows:
-        page.add("<p>Held-out records (lower is better):</p>"
-                 + _table(rows, ["when", "metric", "value"]))
+        parts.append("<p>Held-out records (lower is better):</p>"
+                     + _table(rows, ["when", "metric", "value"]))
+    return parts
 
 
-def _evaluation_section(page: _Page, d: Path) -> None:
-    page.add("<h2>3 · Evaluation (pass@k, sandboxed execution)</h2>")
+def evaluation_section(d: Path) -> list[str | go.Figure]:
+    """Evaluation: every ``results.json`` under ``d``, side by side, with the flips."""
+    parts: list[str | go.Figure] = ["<h2>3 · Evaluation (pass@k, sandboxed execution)</h2>"]
     runs = {p.parent.name: json.loads(p.read_text()) for p in sorted(d.glob("*/results.json"))}
     if not runs:
-        page.add(f'<p class="missing">no results under {d}: stage not run</p>')
-        return
+        return parts + [f'<p class="missing">no results under {html.escape(str(d))}: '
+                        "stage not run</p>"]
     rows = []
     for name, r in runs.items():
         toks = (r.get("tokens") or {}).get("mean_per_sample")
@@ -134,16 +144,18 @@ def _evaluation_section(page: _Page, d: Path) -> None:
         rows.append([name, r.get("benchmark"), style, r.get("n_problems"), r.get("pass@1"),
                      r.get("status_counts", {}).get("passed"), toks,
                      "" if hit is None else f"{hit} / {r.get('n_samples')}"])
-    page.add(_table(rows, ["run", "benchmark", "prompt style", "problems", "pass@1",
-                           "passed samples", "tokens / sample", "hit max_new_tokens"]))
-    page.figure(verdict_grid(runs, title="per-problem verdict"))
+    parts.append(_table(rows, ["run", "benchmark", "prompt style", "problems", "pass@1",
+                               "passed samples", "tokens / sample", "hit max_new_tokens"]))
+    parts.append(verdict_grid(runs, title="per-problem verdict"))
     for name, r in runs.items():
         flips = r.get("flips")
         if flips:
-            rows = [[t, "fixed"] for t in flips["fixed"]] + [[t, "broken"] for t in flips["broken"]]
-            page.add(f"<p>{name}: {len(rows)} problem(s) changed verdict against "
-                     f"{html.escape(str(r.get('compared_to', 'the other run')))}:</p>"
-                     + (_table(rows, ["task", "change"]) if rows else ""))
+            changed = ([[t, "fixed"] for t in flips["fixed"]]
+                       + [[t, "broken"] for t in flips["broken"]])
+            parts.append(f"<p>{html.escape(name)}: {len(changed)} problem(s) changed verdict "
+                         f"against {html.escape(str(r.get('compared_to', 'the other run')))}"
+                         ":</p>" + (_table(changed, ["task", "change"]) if changed else ""))
+    return parts
 
 
 # require.js and the Jupyter widgets HTML manager (with its fonts), fetched from the npm
@@ -219,9 +231,16 @@ def _notebooks_section(page: _Page, run_dir: Path, out_dir: Path, stages: dict) 
     page.add("<h2>Executed notebooks</h2><ul>" + "".join(links) + "</ul>")
 
 
-def build_report(run_dir: str | Path, out_html: str | Path, *, title: str = "rcwork run"
-                 ) -> Path:
-    """Write the report of ``run_dir`` to ``out_html`` (plus ``notebooks/`` beside it)."""
+Section = tuple[Callable[[Path], list[str | go.Figure]], str]
+
+
+def build_report(run_dir: str | Path, out_html: str | Path, *, title: str = "rcwork run",
+                 sections: list[Section] | None = None) -> Path:
+    """Write the report of ``run_dir`` to ``out_html`` (plus ``notebooks/`` beside it).
+
+    ``sections`` are ``(section function, stage folder under run_dir)`` pairs in page order
+    (the pipeline's stage registry gives them); by default synthesis, distillation and
+    evaluation."""
     run_dir, out_html = Path(run_dir), Path(out_html)
     out_html.parent.mkdir(parents=True, exist_ok=True)
     pipeline = _read_json(run_dir / "pipeline.json") or {}
@@ -233,9 +252,11 @@ def build_report(run_dir: str | Path, out_html: str | Path, *, title: str = "rcw
     if stages:
         page.add(_table([[k, v.get("status"), v.get("wall_s")] for k, v in stages.items()],
                         ["stage", "status", "wall time (s)"]))
-    _synthesis_section(page, run_dir / "synthesize")
-    _distill_section(page, run_dir / "distill")
-    _evaluation_section(page, run_dir / "evaluate")
+    if sections is None:
+        sections = [(synthesis_section, "synthesize"), (distill_section, "distill"),
+                    (evaluation_section, "evaluate")]
+    for section, folder in sections:
+        page.extend(section(run_dir / folder))
     _notebooks_section(page, run_dir, out_html.parent, stages)
     out_html.write_text(page.render(), encoding="utf-8")
     return out_html

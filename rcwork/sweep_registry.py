@@ -39,6 +39,8 @@ def make_row(point, *, metrics: dict, heldout: dict, results: dict | None, timin
     cfg = metrics.get("config", {})
     held = metrics.get("heldout") or {}
     before = (held.get("before") or {}).get("nll_final_given_instruction")
+    if before is None and heldout.get("before"):  # measured once for the sweep, not per point
+        before = heldout_units(heldout["before"]).value
     after = (held.get("after") or {}).get("nll_final_given_instruction")
     row: dict[str, Any] = {"id": point.id, "curves": list(point.curves), "run": run_path}
     for col in CONFIG_COLUMNS:

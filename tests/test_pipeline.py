@@ -12,7 +12,7 @@ from rcwork.pipeline import PROFILES, STAGES, run_pipeline
 def test_ci_pipeline_runs_every_stage_and_writes_the_report(tmp_path):
     run_dir, report = tmp_path / "run", tmp_path / "report" / "index.html"
     state = run_pipeline("ci", run_dir, report)
-    assert [s for s in state["stages"]] == [name for name, _, _ in STAGES]
+    assert [s for s in state["stages"]] == [s.name for s in STAGES]
     assert all(s["status"] == "done" for s in state["stages"].values())
     assert (run_dir / "synthesize" / "summary.json").exists()
     metrics = json.loads((run_dir / "distill" / "metrics.json").read_text())
@@ -24,9 +24,15 @@ def test_ci_pipeline_runs_every_stage_and_writes_the_report(tmp_path):
     text = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ", page, flags=re.S)
     assert "Synthesis of reflection sequences" in text and "stage not run" not in text
     assert "Held-out records" in text and "pass@1" in text
+    assert "Sweep" in text and "ReflexiCoder" in text
+    assert "hit max_new_tokens" in text
+    sweep_rows = [json.loads(line) for line in
+                  (run_dir / "sweep" / "registry.jsonl").read_text().splitlines()]
+    assert len(sweep_rows) == 3  # two curves sharing their default point
+    assert (run_dir / "reinforce" / "metrics.json").exists()
     assert page.count("plotly.js v") <= 2  # plotly.js inlined once (its banner may repeat)
     notebooks = sorted((report.parent / "notebooks").glob("*.html"))
-    assert len(notebooks) == len(STAGES)
+    assert len(notebooks) == sum(s.notebook is not None for s in STAGES)
 
     # A rerun skips the finished stages and only rebuilds the report.
     again = run_pipeline("ci", run_dir, report)

@@ -63,7 +63,8 @@ def train(prep: Prepared) -> dict[str, Any]:
         from transformers.trainer_utils import get_last_checkpoint
 
         resume = get_last_checkpoint(cfg.output_dir)
-    before = heldout_metrics(prep.model, tok, held, max_len=cfg.max_len) if held else None
+    before = (heldout_metrics(prep.model, tok, held, max_len=cfg.max_len)
+              if held and cfg.measure_before else None)
     trainer.train(resume_from_checkpoint=resume)
     after = heldout_metrics(trainer.model, tok, held, max_len=cfg.max_len) if held else None
     save_for_evaluation(trainer, out / "model")

@@ -92,6 +92,9 @@ class DistillConfig(TrainingArguments):
         "help": "none; all_mask (w/o dynamic mask); no_distill (NTP on reflection data only); "
                 "no_reflection (instruction data only)"})
     heldout_batch_size: int = field(default=4, metadata={"help": "batch size of held-out eval"})
+    measure_before: bool = field(default=True, metadata={
+        "help": "measure the held-out losses of the untrained model too (a sweep measures "
+                "them once for all its points and turns this off)"})
     # TrainingArguments fields with different defaults here.
     output_dir: str = "runs/distill"
     learning_rate: float = 1e-4
