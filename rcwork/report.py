@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 
 from rcwork.records import read_records
 from rcwork.stage_figures import distill_curves, synthesis_figures, verdict_grid
-from rcwork.views import STYLE, record_html
+from rcwork.views import STYLE, html_table, record_html
 
 PAGE_CSS = """
 <style>
@@ -41,17 +41,6 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 def _missing(path: Path) -> str:
     return f'<p class="missing">no {html.escape(str(path))}: stage not run</p>'
-
-
-def _table(rows: list[list[Any]], header: list[str]) -> str:
-    def cell(v: Any) -> str:
-        if isinstance(v, float):
-            return f"{v:.4g}"
-        return html.escape("" if v is None else str(v))
-
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
-    return f'<table class="rc"><tr>{head}</tr>{body}</table>'
 
 
 class _Page:
@@ -113,7 +102,7 @@ def distill_section(d: Path) -> list[str | go.Figure]:
     sources = metrics.get("sources", [])
     if sources:
         parts.append("<p>Training data, per input (held-out records come from the first):</p>"
-                     + _table([[s["path"], s["read"], s.get("skipped", 0), s["too_long"],
+                     + html_table([[s["path"], s["read"], s.get("skipped", 0), s["too_long"],
                                 s["train"], s["heldout"]] for s in sources],
                               ["input", "records", "bad lines skipped", "too long", "training",
                                "held out"]))
@@ -125,7 +114,7 @@ def distill_section(d: Path) -> list[str | go.Figure]:
         rows += [[when, k, v] for k, v in vals.items() if isinstance(v, (int, float))]
     if rows:
         parts.append("<p>Held-out records (lower is better):</p>"
-                     + _table(rows, ["when", "metric", "value"]))
+                     + html_table(rows, ["when", "metric", "value"]))
     return parts
 
 
@@ -144,7 +133,7 @@ def evaluation_section(d: Path) -> list[str | go.Figure]:
         rows.append([name, r.get("benchmark"), style, r.get("n_problems"), r.get("pass@1"),
                      r.get("status_counts", {}).get("passed"), toks,
                      "" if hit is None else f"{hit} / {r.get('n_samples')}"])
-    parts.append(_table(rows, ["run", "benchmark", "prompt style", "problems", "pass@1",
+    parts.append(html_table(rows, ["run", "benchmark", "prompt style", "problems", "pass@1",
                                "passed samples", "tokens / sample", "hit max_new_tokens"]))
     parts.append(verdict_grid(runs, title="per-problem verdict"))
     for name, r in runs.items():
@@ -154,7 +143,7 @@ def evaluation_section(d: Path) -> list[str | go.Figure]:
                        + [[t, "broken"] for t in flips["broken"]])
             parts.append(f"<p>{html.escape(name)}: {len(changed)} problem(s) changed verdict "
                          f"against {html.escape(str(r.get('compared_to', 'the other run')))}"
-                         ":</p>" + (_table(changed, ["task", "change"]) if changed else ""))
+                         ":</p>" + (html_table(changed, ["task", "change"]) if changed else ""))
     return parts
 
 
@@ -250,7 +239,7 @@ def build_report(run_dir: str | Path, out_html: str | Path, *, title: str = "rcw
              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}</p>")
     stages = pipeline.get("stages", {})
     if stages:
-        page.add(_table([[k, v.get("status"), v.get("wall_s")] for k, v in stages.items()],
+        page.add(html_table([[k, v.get("status"), v.get("wall_s")] for k, v in stages.items()],
                         ["stage", "status", "wall time (s)"]))
     if sections is None:
         sections = [(synthesis_section, "synthesize"), (distill_section, "distill"),

@@ -28,6 +28,7 @@ from plotly.subplots import make_subplots
 from rcwork import sweep_paper as paper
 from rcwork.bootstrap import Interval, Units, difference, interval
 from rcwork.sweep_registry import heldout_units, problem_units, read_registry
+from rcwork.views import html_table
 
 AXES = ("upsample_k", "order", "strategy", "ablation")
 TERMS = ("loss", "ntp", "student_ntp", "kl", "mask_rate")
@@ -102,7 +103,7 @@ def points_table(rows: list[dict[str, Any]]) -> str:
         body.append([r["id"], ", ".join(r["curves"]), r.get("upsample_k"), r.get("order"),
                      r.get("strategy"), r.get("ablation"), r.get("seed"),
                      _fmt(r.get("nll_before")), nll, p1, r.get("wall_s")])
-    return _table(body, header)
+    return html_table(body, header)
 
 
 # ---- one curve -----------------------------------------------------------------------------
@@ -302,7 +303,7 @@ def noise_table(points: list[CurvePoint], metric: Metric) -> str:
     if units < FEW_UNITS:
         note += (f" With only {units} {what} a bootstrap understates the noise: read these "
                  "verdicts as a sketch.")
-    return (_table(rows, ["point", metric.label, "difference to reference [95% CI]",
+    return (html_table(rows, ["point", metric.label, "difference to reference [95% CI]",
                           "bootstrap", "verdict"]) + f'<p class="note">{note}</p>')
 
 
@@ -347,10 +348,3 @@ def _fmt_ci(v: Any, lo: Any, hi: Any, spec: str = ".4g") -> str:
     if v is None:
         return ""
     return f"{format(v, spec)} [{format(lo, spec)}, {format(hi, spec)}]"
-
-
-def _table(rows: list[list[Any]], header: list[str]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>"
-                                    for v in r) + "</tr>" for r in rows)
-    return f'<table class="rc"><tr>{head}</tr>{body}</table>'

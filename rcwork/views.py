@@ -7,7 +7,7 @@ show the same thing and tests can check them without a browser.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from rcwork.encoding import IGNORE, KIND_NAMES, PART_NAMES, Encoded
 from rcwork.records import Block, ReflectionRecord
@@ -128,3 +128,15 @@ def token_view(enc: Encoded, tokenizer: PreTrainedTokenizerBase,
     """:func:`encoded_html` of a sample, its tokens decoded with ``tokenizer``."""
     return encoded_html(enc, token_texts(tokenizer, enc.input_ids), hidden, style=style,
                         special=special_flags(tokenizer, enc.input_ids))
+
+
+def html_table(rows: list[list[Any]], header: list[str], *, missing: str = "") -> str:
+    """A report table (class ``rc``): floats to 4 significant digits, ``None`` as ``missing``."""
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return html.escape(missing if v is None else str(v))
+
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
+    return f'<table class="rc"><tr>{head}</tr>{body}</table>'

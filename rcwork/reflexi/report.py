@@ -9,24 +9,13 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
 
 import plotly.graph_objects as go
 
 from rcwork.reflexi.plots import heldout_rows, reflection_histogram, reward_curves
+from rcwork.views import html_table
 
 TITLE = "ReflexiCoder · GRPO over think → answer → reflection trajectories"
-
-
-def _table(header: list[str], rows: list[list[Any]]) -> str:
-    def cell(v: Any) -> str:
-        if isinstance(v, float):
-            return f"{v:.4g}"
-        return html.escape("—" if v is None else str(v))
-
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
-    return f'<table class="rc"><tr>{head}</tr>{body}</table>'
 
 
 def section(run_dir: str | Path) -> list[str | go.Figure]:
@@ -62,7 +51,7 @@ def section(run_dir: str | Path) -> list[str | go.Figure]:
     if len(header) > 1:
         parts.append("<p>Held-out problems, one greedy completion each (pass@1 judges the "
                      "final answer; strict credits well-formed trajectories only):</p>"
-                     + _table(header, rows))
+                     + html_table(rows, header, missing="—"))
         parts.append(reflection_histogram(m["heldout"]))
     trained = run_dir / "heldout_trained.jsonl"
     if trained.exists():
