@@ -135,16 +135,30 @@ def lesson(tmp_path_factory):
 
 # ---------------------------------------------------------------------------------- report
 
+REINFORCE = {"preset": "cpu", "config": dict(
+    model="tiny", num_problems=6, heldout=2, max_steps=1, num_generations=2,
+    max_completion_length=24, heldout_max_new_tokens=24, format_warmup_steps=2,
+    warmup_max_tokens=1500)}
+
+
 @pytest.fixture(scope="module")
 def report(lesson, tmp_path_factory) -> Path:
-    """02 and 03 executed by papermill, as the pipeline runs them, and the report built."""
+    """02, 03 and 06 (the trajectory viewer) executed by papermill and a three-point sweep run,
+    as the pipeline runs them, then the report built with the pipeline's sections."""
+    from rcwork.pipeline import report_sections
     from rcwork.report import build_report
+    from rcwork.sweep import SweepConfig, run_sweep
 
     run = tmp_path_factory.mktemp("run")
     for name, params in lesson["params"].items():
         run_notebook(name, run / "notebooks", params)
+    reinforce = {**REINFORCE, "config": {**REINFORCE["config"],
+                                         "output_dir": str(run / "reinforce")}}
+    run_notebook("06_reinforce", run / "notebooks", reinforce)
+    run_sweep(SweepConfig(spec=str(REPO_ROOT / "configs" / "sweeps" / "ci.toml"),
+                          sweep_dir=str(run / "sweep"), progress=False))
     return build_report(run, tmp_path_factory.mktemp("reports") / "index.html",
-                        title="browser test")
+                        title="browser test", sections=report_sections())
 
 
 def widget_outputs_drawn(page) -> list[dict]:
@@ -163,7 +177,17 @@ def test_report_and_converted_notebooks_render_offline(report, page, shots):
     guard = Guard(page)
     page.goto(report.as_uri(), wait_until="load")
     links = page.eval_on_selector_all("a[href$='.html']", "as => as.map(a => a.href)")
-    assert len(links) == 2, f"the report should link both executed notebooks: {links}"
+    assert len(links) == 3, f"the report should link the three executed notebooks: {links}"
+    # The sweep's curves (up-sampling factor, mask order: rcwork's panel and the paper's) and
+    # the GRPO reward curves are drawn from the one inlined plotly.js.
+    text = page.inner_text("body")
+    assert "Sweep" in text and "ReflexiCoder" in text
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg')"
+                           ".length >= 6")
+    for curve, paper in (("upsample", "paper Figure 4"), ("order", "paper Table 3")):
+        fig = page.locator(".js-plotly-plot", has_text=paper).first
+        fig.scroll_into_view_if_needed()
+        fig.screenshot(path=shots / f"report_sweep_{curve}.png")
     page.screenshot(path=shots / "report.png", full_page=True)
     guard.check("report")
     for url in links:
@@ -179,7 +203,8 @@ def test_report_and_converted_notebooks_render_offline(report, page, shots):
         assert outputs and all(o["drawn"] for o in outputs), f"{name}: empty widget output(s): " \
             f"{[o for o in outputs if not o['drawn']]}"
         no_bpe_markers(page.inner_text("body"), name)
-        widget = ".rc-record-browser" if name == "02_inspect" else ".rc-mask-explorer"
+        widget = {"02_inspect": ".rc-record-browser", "03_mask_visualize": ".rc-mask-explorer",
+                  "06_reinforce": ".rx-trajectory-viewer"}[name]
         page.locator(widget).scroll_into_view_if_needed()
         page.screenshot(path=shots / f"report_{name}.png")
         guard.check(name)
