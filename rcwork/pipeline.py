@@ -41,10 +41,11 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "distill": dict(model="embedded"),
         "evaluate": dict(benchmark="humaneval", limit=20, max_new_tokens=384, batch_size=16),
         "sweep": dict(spec="configs/sweeps/demo.toml"),
-        # The CPU lesson shortened to fit the main job: a 20-step format warm-up, 2 GRPO steps.
+        # The CPU lesson shortened to fit the main job: a 20-step format warm-up, 2 GRPO steps
+        # of 4 completions, 4 held-out problems.
         "reinforce": dict(preset="cpu", config=dict(
             model="embedded", num_problems=24, heldout=4, max_steps=2, format_warmup_steps=20,
-            max_completion_length=256, heldout_max_new_tokens=256, threads=2)),
+            max_completion_length=192, heldout_max_new_tokens=192, threads=2)),
     },
     "ci": {
         "synthesize": dict(teacher_model="tiny", num_problems=2, max_rounds=2, workers=1,
