@@ -45,7 +45,8 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         # of 4 completions, 4 held-out problems.
         "reinforce": dict(preset="cpu", config=dict(
             model="embedded", num_problems=24, heldout=4, max_steps=2, format_warmup_steps=20,
-            max_completion_length=192, heldout_max_new_tokens=192, threads=2)),
+            max_completion_length=256, heldout_max_new_tokens=256, warmup_max_tokens=320,
+            threads=2)),
     },
     "ci": {
         "synthesize": dict(teacher_model="tiny", num_problems=2, max_rounds=2, workers=1,
