@@ -113,9 +113,12 @@ def add_reflection_tokens(model: PreTrainedModel | None, tokenizer: PreTrainedTo
                           ) -> int:
     """Add the paper's special tokens to the tokenizer and grow the embeddings to match.
 
-    Returns how many tokens were new (0 for a checkpoint trained with this workbench).  New rows
-    start at the mean of the old embeddings (transformers' ``mean_resizing``), which keeps the
-    first steps' loss sane.
+    Returns how many tokens were new (0 for a checkpoint trained with this workbench).  A new
+    row starts as the mean embedding of the text that plays its part in the model's own chat
+    format (:data:`STAND_INS`: ``<|endofblock|>`` as a closing code fence, ``<|endofmessage|>``
+    as the end-of-turn token, …), input and output side alike, so a model that learns the
+    paper's format from a few hundred steps already knows where a block or a message ends;
+    transformers' ``mean_resizing`` covers any token whose stand-in the tokenizer cannot spell.
     """
     added = tokenizer.add_tokens(SPECIAL_TOKENS, special_tokens=True)
     if tokenizer.pad_token is None:
@@ -129,7 +132,33 @@ def add_reflection_tokens(model: PreTrainedModel | None, tokenizer: PreTrainedTo
             model.resize_token_embeddings(len(tokenizer), mean_resizing=added > 0)
         finally:
             transformers.logging.set_verbosity(verbosity)
+        if added:
+            _init_from_stand_ins(model, tokenizer)
     return added
+
+
+# What each of the paper's tokens does, spelled in ChatML-style text most chat models know.
+STAND_INS = {
+    "<|user|>": "<|im_start|>user\n", "<|assistant|>": "<|im_start|>assistant\n",
+    "<|text|>": "\n", "<|code|>": "```python\n", "<|execution|>": "Output:\n```\n",
+    "<|endofblock|>": "\n```\n", "<|endofmessage|>": "<|im_end|>\n",
+}
+
+
+@torch.no_grad()
+def _init_from_stand_ins(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
+    new_ids = set(tokenizer.convert_tokens_to_ids(SPECIAL_TOKENS))
+    tables = [model.get_input_embeddings().weight]
+    out = model.get_output_embeddings()
+    if out is not None and out.weight.data_ptr() != tables[0].data_ptr():
+        tables.append(out.weight)
+    for token, text in STAND_INS.items():
+        ids = [i for i in tokenizer(text, add_special_tokens=False)["input_ids"]
+               if i not in new_ids]
+        if ids:
+            row = tokenizer.convert_tokens_to_ids(token)
+            for table in tables:
+                table[row] = table[ids].mean(0)
 
 
 def load_model(name: str = "embedded", *, dtype: torch.dtype = torch.float32,

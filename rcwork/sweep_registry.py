@@ -42,6 +42,8 @@ def make_row(point, *, metrics: dict, heldout: dict, results: dict | None, timin
     if before is None and heldout.get("before"):  # measured once for the sweep, not per point
         before = heldout_units(heldout["before"]).value
     after = (held.get("after") or {}).get("nll_final_given_instruction")
+    if after is None:  # the sweep's own per-record measurement of the trained model
+        after = heldout_units(heldout["after"]).value
     row: dict[str, Any] = {"id": point.id, "curves": list(point.curves), "run": run_path}
     for col in CONFIG_COLUMNS:
         value = cfg.get(col)

@@ -233,6 +233,20 @@ def test_paper_prompt_is_the_papers_test_prompt():
     assert END_OF_BLOCK in prompt.stop and END_OF_MESSAGE in prompt.stop
 
 
+def test_blocks_prompt_opens_a_code_block_and_reads_it_back():
+    p = load_benchmark("humaneval", limit=1)[0]
+    prompt = build_prompt(p, "blocks", _Tok())
+    assert prompt.text == ("<s><|user|><|text|>Write a complete Python function for the problem."
+                           "\n\n" + p.prompt.strip() + "<|endofblock|><|endofmessage|>"
+                           "<|assistant|><|code|>")
+    assert prompt.stop == [END_OF_BLOCK, END_OF_MESSAGE] and prompt.prefill == "<|code|>"
+    # The code block as a distilled model writes it: the function, then its own checks.
+    answer = ("def has_close_elements(a, b):\n    return True\n\nassert has_close_elements([], 1)"
+              "\nprint('ok')<|endofblock|><|endofmessage|>more")
+    got = response_to_sample(p, prompt, answer)["completion"]
+    assert got.strip() == "def has_close_elements(a, b):\n    return True"
+
+
 def test_chat_and_completion_prompts():
     p = load_benchmark("humaneval", limit=1)[0]
     chat = build_prompt(p, "chat", _Tok())

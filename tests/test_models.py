@@ -53,3 +53,25 @@ def test_embedded_model_answers_a_trivial_coding_prompt(embedded):
     program = extract_code(answer) + "\nassert add(2, 3) == 5 and add(-1, 1) == 0\n"
     run = subprocess.run([sys.executable, "-I", "-c", program], capture_output=True, timeout=60)
     assert run.returncode == 0, (answer, run.stderr)
+
+
+def test_new_token_rows_start_from_their_stand_ins():
+    """<|endofblock|> starts where a closing fence is, <|endofmessage|> where the end of a turn
+    is: the rows are the mean embeddings of the stand-in texts, input and output side."""
+    from rcwork.models import STAND_INS, tiny_model, tiny_tokenizer
+
+    tok = tiny_tokenizer()
+    model = tiny_model(len(tok), seed=3, tie_word_embeddings=False)
+    before_in = model.get_input_embeddings().weight.detach().clone()
+    before_out = model.get_output_embeddings().weight.detach().clone()
+    assert add_reflection_tokens(model, tok) == len(SPECIAL_TOKENS)
+    emb_in = model.get_input_embeddings().weight
+    emb_out = model.get_output_embeddings().weight
+    for token, text in STAND_INS.items():
+        row = tok.convert_tokens_to_ids(token)
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        torch.testing.assert_close(emb_in[row], before_in[ids].mean(0))
+        torch.testing.assert_close(emb_out[row], before_out[ids].mean(0))
+    end_block = emb_in[tok.convert_tokens_to_ids("<|endofblock|>")]
+    end_msg = emb_in[tok.convert_tokens_to_ids("<|endofmessage|>")]
+    assert not torch.allclose(end_block, end_msg)  # not all alike, as a plain mean resize is

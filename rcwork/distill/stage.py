@@ -66,7 +66,8 @@ def train(prep: Prepared) -> dict[str, Any]:
     before = (heldout_metrics(prep.model, tok, held, max_len=cfg.max_len)
               if held and cfg.measure_before else None)
     trainer.train(resume_from_checkpoint=resume)
-    after = heldout_metrics(trainer.model, tok, held, max_len=cfg.max_len) if held else None
+    after = (heldout_metrics(trainer.model, tok, held, max_len=cfg.max_len)
+             if held and cfg.measure_after else None)
     save_for_evaluation(trainer, out / "model")
     if not trainer.is_world_process_zero():
         return {}

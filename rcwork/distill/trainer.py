@@ -95,6 +95,9 @@ class DistillConfig(TrainingArguments):
     measure_before: bool = field(default=True, metadata={
         "help": "measure the held-out losses of the untrained model too (a sweep measures "
                 "them once for all its points and turns this off)"})
+    measure_after: bool = field(default=True, metadata={
+        "help": "measure the held-out losses of the trained model (a sweep measures the "
+                "held-out NLL per record itself and turns this off)"})
     # TrainingArguments fields with different defaults here.
     output_dir: str = "runs/distill"
     learning_rate: float = 1e-4
@@ -295,8 +298,9 @@ def save_for_evaluation(trainer: DistillTrainer, path: str | Path) -> Path:
         gen = getattr(trainer.model, "generation_config", None)
         if gen is not None:
             gen.save_pretrained(str(path))
-        # Trained on the paper's text format: evaluate it with the paper's test prompt.
-        write_checkpoint_info(path, prompt_style="paper", trained_by="rcwork distill",
+        # Trained on the paper's text format with final answers laid out as blocks: prompt it
+        # in that format and let it write its answer message (docs/method.md).
+        write_checkpoint_info(path, prompt_style="blocks", trained_by="rcwork distill",
                               base_model=trainer.args.model)
     return path
 

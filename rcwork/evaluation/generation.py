@@ -35,8 +35,8 @@ from rcwork.engines.openai_api import OpenAIEngine
 from rcwork.engines.transformers import TransformersEngine
 from rcwork.engines.vllm_offline import VLLMEngine
 from rcwork.evaluation.benchmarks import BenchmarkProblem
-from rcwork.evaluation.prompts import (Prompt, build_prompt, has_paper_tokens, resolve_style,
-                                       response_to_sample)
+from rcwork.evaluation.prompts import (SPECIAL_TOKEN_STYLES, Prompt, build_prompt,
+                                       has_paper_tokens, resolve_style, response_to_sample)
 from rcwork.evaluation.samples import SampleFileError, SampleWriter, read_samples
 from rcwork.textformat import END_OF_BLOCK, END_OF_MESSAGE
 
@@ -66,8 +66,8 @@ class PromptBackend(Engine):
 
     def _query(self, prompt: Prompt) -> Query:
         stop_ids: frozenset[int] = frozenset()
-        if prompt.style == "paper" and self.tokenizer is not None:
-            vocab = self.tokenizer.get_vocab()
+        if prompt.style in SPECIAL_TOKEN_STYLES and self.tokenizer is not None:
+            vocab = self.tokenizer.get_vocab()  # the answer is one block
             stop_ids = frozenset(vocab[t] for t in (END_OF_BLOCK, END_OF_MESSAGE) if t in vocab)
         if prompt.text is None:
             return Query(messages=prompt.messages, stop=tuple(prompt.stop))
@@ -99,7 +99,7 @@ class TransformersBackend(PromptBackend, TransformersEngine):
         if prompt_style == "auto":  # a checkpoint trained here names its own style
             prompt_style = checkpoint_info(name).get("prompt_style", "auto")
         style = resolve_style(prompt_style, tokenizer)
-        if style == "paper" and not has_paper_tokens(tokenizer):
+        if style in SPECIAL_TOKEN_STYLES and not has_paper_tokens(tokenizer):
             add_reflection_tokens(model, tokenizer)
         return cls(model, tokenizer, batch_size=batch_size, name=name), style
 

@@ -10,6 +10,16 @@ Three prompt styles, chosen with ``--prompt-style`` (``auto`` picks one per mode
 
     The assistant's text block is opened with a Python fence, so the model writes code straight
     away; generation stops at ``<|endofblock|>``, ``<|endofmessage|>`` or the closing fence.
+``blocks``
+    The same special-token format, with the assistant's answer opened as a *code block*, which is
+    where rcwork's records keep the final code (the paper's data keeps it as fenced text)::
+
+        <bos><|user|><|text|>{instruction}<|endofblock|><|endofmessage|><|assistant|><|code|>
+
+    Generation stops at ``<|endofblock|>`` or ``<|endofmessage|>``.  A checkpoint distilled here
+    names this style in its ``rcwork.json``: the paper's prompt opens a fenced text block, and a
+    model trained on records whose code sits in code blocks never learned to close that fence
+    (docs/method.md).
 ``chat``
     The model's own chat template (base models as published): one user message holding the same
     instruction, the generation prompt, and — where we control the raw text — the assistant turn
@@ -19,8 +29,9 @@ Three prompt styles, chosen with ``--prompt-style`` (``auto`` picks one per mode
     Plain code completion (HumanEval's original setting): the problem's ``prompt`` (signature and
     docstring) and the model continues it; stops at the usual end-of-function markers.
 
-``auto`` is ``paper`` for a checkpoint whose tokenizer already holds the paper's tokens (trained
-here), else ``chat`` when the tokenizer has a chat template, else ``completion``.
+``auto`` is what a checkpoint's ``rcwork.json`` names, else ``paper`` for a tokenizer that already
+holds the paper's tokens, else ``chat`` when the tokenizer has a chat template, else
+``completion``.
 
 Post-processing turns a response into EvalPlus sample fields: code is extracted (``<|code|>``
 blocks, else a fenced block, else the text), trailing test code is dropped (an AST pass keeping
@@ -43,9 +54,10 @@ from typing import Any
 
 from rcwork.evaluation.benchmarks import BenchmarkProblem
 from rcwork.textformat import (BLOCK_TOKENS, END_OF_BLOCK, END_OF_MESSAGE, ROLE_TOKENS,
-                               extract_code, render_message)
+                               extract_code, generation_prompt, render_message)
 
-PROMPT_STYLES = ("paper", "chat", "completion")
+PROMPT_STYLES = ("paper", "blocks", "chat", "completion")
+SPECIAL_TOKEN_STYLES = ("paper", "blocks")  # need the paper's tokens in the tokenizer
 CODE_FENCE_OPEN = "```python\n"
 FENCE_CLOSE = "\n```"
 
@@ -122,6 +134,10 @@ def build_prompt(problem: BenchmarkProblem, style: str, tokenizer: Any | None = 
         return Prompt("paper", _bos(tokenizer) + text,
                       prefill=BLOCK_TOKENS["text"] + CODE_FENCE_OPEN,
                       stop=[END_OF_BLOCK, END_OF_MESSAGE, FENCE_CLOSE])
+    if style == "blocks":
+        return Prompt("blocks", _bos(tokenizer) + generation_prompt(problem.instruction)
+                      + BLOCK_TOKENS["code"], prefill=BLOCK_TOKENS["code"],
+                      stop=[END_OF_BLOCK, END_OF_MESSAGE])
     if style == "chat":
         messages = [{"role": "user", "content": problem.instruction}]
         if tokenizer is None:
