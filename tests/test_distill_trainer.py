@@ -195,7 +195,7 @@ def test_notebook_runs_with_ci_parameters(tmp_path):
     # The checkpoint names the prompt it was trained for; evaluation's "auto" follows it.
     from rcwork.checkpoints import checkpoint_info
 
-    assert checkpoint_info(out / "model")["prompt_style"] == "blocks"
+    assert checkpoint_info(out / "model")["prompt_style"] == "paper"
 
 
 def test_bf16_and_activation_checkpointing_paths_run(tmp_path):

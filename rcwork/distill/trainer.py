@@ -298,9 +298,8 @@ def save_for_evaluation(trainer: DistillTrainer, path: str | Path) -> Path:
         gen = getattr(trainer.model, "generation_config", None)
         if gen is not None:
             gen.save_pretrained(str(path))
-        # Trained on the paper's text format with final answers laid out as blocks: prompt it
-        # in that format and let it write its answer message (docs/method.md).
-        write_checkpoint_info(path, prompt_style="blocks", trained_by="rcwork distill",
+        # Trained on the paper's text format: evaluate it with the paper's test prompt.
+        write_checkpoint_info(path, prompt_style="paper", trained_by="rcwork distill",
                               base_model=trainer.args.model)
     return path
 

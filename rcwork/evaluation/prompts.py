@@ -16,10 +16,9 @@ Three prompt styles, chosen with ``--prompt-style`` (``auto`` picks one per mode
 
         <bos><|user|><|text|>{instruction}<|endofblock|><|endofmessage|><|assistant|><|code|>
 
-    Generation stops at ``<|endofblock|>`` or ``<|endofmessage|>``.  A checkpoint distilled here
-    names this style in its ``rcwork.json``: the paper's prompt opens a fenced text block, and a
-    model trained on records whose code sits in code blocks never learned to close that fence
-    (docs/method.md).
+    Generation stops at ``<|endofblock|>`` or ``<|endofmessage|>``.  An alternative to
+    ``paper`` for a model trained on such records; a checkpoint distilled here names ``paper``
+    in its ``rcwork.json`` (docs/method.md compares the two).
 ``chat``
     The model's own chat template (base models as published): one user message holding the same
     instruction, the generation prompt, and — where we control the raw text — the assistant turn
