@@ -19,7 +19,6 @@ skips those (``--force`` reruns everything).  Synthesis and the sweep resume ins
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any, Callable
 from rcwork.report import (Section, build_report, distill_section, evaluation_section,
                            synthesis_section)
 from rcwork.runs import run_notebook
+from rcwork.stage_files import PipelineRecord
 
 SEED = "data/reflections/seed.jsonl"
 
@@ -147,19 +147,18 @@ def report_sections() -> list[Section]:
 
 
 def run_pipeline(profile: str, run_dir: str | Path, report: str | Path | None = None, *,
-                 force: bool = False, only: list[str] | None = None) -> dict[str, Any]:
-    """Run the stages of ``profile`` into ``run_dir``; returns the pipeline record."""
+                 force: bool = False, only: list[str] | None = None) -> PipelineRecord:
+    """Run the stages of ``profile`` into ``run_dir``; returns the pipeline record (also in
+    ``pipeline.json``)."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose from {', '.join(PROFILES)}")
     run = Path(run_dir)
     run.mkdir(parents=True, exist_ok=True)
-    state_path = run / "pipeline.json"
-    state = json.loads(state_path.read_text()) if state_path.exists() and not force else {}
-    if state.get("profile", profile) != profile:
-        raise ValueError(f"{run} holds a {state['profile']!r} run; use another --run-dir or "
+    state = (None if force else PipelineRecord.read_if_exists(run)) or PipelineRecord(profile)
+    if state.profile != profile:
+        raise ValueError(f"{run} holds a {state.profile!r} run; use another --run-dir or "
                          f"--force")
-    state.update(profile=profile)
-    stages = state.setdefault("stages", {})
+    stages = state.stages
     for stage in STAGES:
         if only and stage.name not in only:
             continue
@@ -177,7 +176,7 @@ def run_pipeline(profile: str, run_dir: str | Path, report: str | Path | None = 
         else:
             stage.run(run, PROFILES[profile])
         stages[stage.name] = {**entry, "wall_s": round(time.perf_counter() - t0, 1)}
-        state_path.write_text(json.dumps(state, indent=1))
+        state.write(run)
         print(f"[pipeline] {stage.name}: {stages[stage.name]['wall_s']} s", flush=True)
     if report is not None:
         path = build_report(run, report, title=f"rcwork · {profile} run",

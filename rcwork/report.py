@@ -10,7 +10,6 @@ of require.js and the widget manager so that their plotly figures and widgets sh
 from __future__ import annotations
 
 import html
-import json
 import re
 import shutil
 from datetime import datetime, timezone
@@ -19,8 +18,9 @@ from typing import Any, Callable
 
 import plotly.graph_objects as go
 
-from rcwork.records import read_records
 from rcwork.stage_figures import distill_curves, synthesis_figures, verdict_grid
+from rcwork.stage_files import (DistillMetrics, PipelineRecord, SynthesisSummary, evaluation_runs,
+                                kept_records)
 from rcwork.views import STYLE, html_table, record_html
 
 PAGE_CSS = """
@@ -33,10 +33,6 @@ table.rc th {background: #f4f4f4} table.rc td:first-child {text-align: left}
 .note {color: #666; font-size: 13px} .missing {color: #a33}
 </style>
 """
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    return json.loads(path.read_text()) if path.exists() else None
 
 
 def _missing(path: Path) -> str:
@@ -76,15 +72,14 @@ class _Page:
 def synthesis_section(d: Path) -> list[str | go.Figure]:
     """Synthesis: counts, kept/filtered figures and one kept record, from ``summary.json``."""
     parts: list[str | go.Figure] = ["<h2>1 · Synthesis of reflection sequences</h2>"]
-    summary = _read_json(d / "summary.json")
+    summary = SynthesisSummary.read_if_exists(d)
     if summary is None:
-        return parts + [_missing(d / "summary.json")]
-    parts.append(f"<p>{summary.get('records', 0)} problems processed: {summary.get('kept', 0)} "
-                 f"records kept, {summary.get('filtered', 0)} filtered, "
-                 f"{summary.get('resolved', 0)} resolved.  Teacher: "
-                 f"{html.escape(str(summary.get('teacher', '')))}.</p>")
+        return parts + [_missing(SynthesisSummary.path_in(d))]
+    parts.append(f"<p>{summary.records} problems processed: {summary.kept} records kept, "
+                 f"{summary.filtered} filtered, {summary.resolved} resolved.  Teacher: "
+                 f"{html.escape(summary.teacher)}.</p>")
     parts += synthesis_figures(summary)
-    kept = read_records(d / "kept") if (d / "kept").exists() else []
+    kept = kept_records(d)
     if kept:
         parts.append("<p>A kept sequence:</p>" + record_html(kept[0], style=False))
     return parts
@@ -93,25 +88,20 @@ def synthesis_section(d: Path) -> list[str | go.Figure]:
 def distill_section(d: Path) -> list[str | go.Figure]:
     """Distillation: settings, data per input, training curves, held-out before/after."""
     parts: list[str | go.Figure] = ["<h2>2 · Dynamically masked reflection self-distillation</h2>"]
-    metrics = _read_json(d / "metrics.json")
+    metrics = DistillMetrics.read_if_exists(d)
     if metrics is None:
-        return parts + [_missing(d / "metrics.json")]
-    cfg = metrics.get("config", {})
-    parts.append("<p>" + ", ".join(f"{k} = {html.escape(str(v))}" for k, v in cfg.items())
-                 + "</p>")
-    sources = metrics.get("sources", [])
-    if sources:
+        return parts + [_missing(DistillMetrics.path_in(d))]
+    parts.append("<p>" + ", ".join(f"{k} = {html.escape(str(v))}"
+                                   for k, v in metrics.config.items()) + "</p>")
+    if metrics.sources:
         parts.append("<p>Training data, per input (held-out records come from the first):</p>"
                      + html_table([[s["path"], s["read"], s.get("skipped", 0), s["too_long"],
-                                s["train"], s["heldout"]] for s in sources],
-                              ["input", "records", "bad lines skipped", "too long", "training",
-                               "held out"]))
+                                    s["train"], s["heldout"]] for s in metrics.sources],
+                                  ["input", "records", "bad lines skipped", "too long",
+                                   "training", "held out"]))
     parts.append(distill_curves(metrics))
-    held = metrics.get("heldout", {})
-    rows = []
-    for when in ("before", "after"):
-        vals = held.get(when) or {}
-        rows += [[when, k, v] for k, v in vals.items() if isinstance(v, (int, float))]
+    rows = [[when, k, v] for when, vals in (("before", metrics.before), ("after", metrics.after))
+            for k, v in vals.items() if isinstance(v, (int, float))]
     if rows:
         parts.append("<p>Held-out records (lower is better):</p>"
                      + html_table(rows, ["when", "metric", "value"]))
@@ -121,28 +111,26 @@ def distill_section(d: Path) -> list[str | go.Figure]:
 def evaluation_section(d: Path) -> list[str | go.Figure]:
     """Evaluation: every ``results.json`` under ``d``, side by side, with the flips."""
     parts: list[str | go.Figure] = ["<h2>3 · Evaluation (pass@k, sandboxed execution)</h2>"]
-    runs = {p.parent.name: json.loads(p.read_text()) for p in sorted(d.glob("*/results.json"))}
+    runs = evaluation_runs(d)
     if not runs:
         return parts + [f'<p class="missing">no results under {html.escape(str(d))}: '
                         "stage not run</p>"]
     rows = []
     for name, r in runs.items():
-        toks = (r.get("tokens") or {}).get("mean_per_sample")
-        style = (r.get("generation") or {}).get("prompt_style", "")
-        hit = (r.get("finish_reasons") or {}).get("length")
-        rows.append([name, r.get("benchmark"), style, r.get("n_problems"), r.get("pass@1"),
-                     r.get("status_counts", {}).get("passed"), toks,
-                     "" if hit is None else f"{hit} / {r.get('n_samples')}"])
+        hit = r.hit_length
+        rows.append([name, r.benchmark, (r.generation or {}).get("prompt_style", ""),
+                     r.n_problems, r.pass_at_1, r.status_counts.get("passed"),
+                     r.tokens.get("mean_per_sample"),
+                     "" if hit is None else f"{hit} / {r.n_samples}"])
     parts.append(html_table(rows, ["run", "benchmark", "prompt style", "problems", "pass@1",
                                "passed samples", "tokens / sample", "hit max_new_tokens"]))
     parts.append(verdict_grid(runs, title="per-problem verdict"))
     for name, r in runs.items():
-        flips = r.get("flips")
-        if flips:
-            changed = ([[t, "fixed"] for t in flips["fixed"]]
-                       + [[t, "broken"] for t in flips["broken"]])
+        if r.flips:
+            changed = ([[t, "fixed"] for t in r.flips["fixed"]]
+                       + [[t, "broken"] for t in r.flips["broken"]])
             parts.append(f"<p>{html.escape(name)}: {len(changed)} problem(s) changed verdict "
-                         f"against {html.escape(str(r.get('compared_to', 'the other run')))}"
+                         f"against {html.escape(r.compared_to or 'the other run')}"
                          ":</p>" + (html_table(changed, ["task", "change"]) if changed else ""))
     return parts
 
@@ -232,12 +220,12 @@ def build_report(run_dir: str | Path, out_html: str | Path, *, title: str = "rcw
     evaluation."""
     run_dir, out_html = Path(run_dir), Path(out_html)
     out_html.parent.mkdir(parents=True, exist_ok=True)
-    pipeline = _read_json(run_dir / "pipeline.json") or {}
+    pipeline = PipelineRecord.read_if_exists(run_dir)
     page = _Page(title)
     page.add(f"<h1>{html.escape(title)}</h1><p class='note'>run {html.escape(str(run_dir))} · "
-             f"profile {html.escape(str(pipeline.get('profile', '?')))} · built "
+             f"profile {html.escape(pipeline.profile if pipeline else '?')} · built "
              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}</p>")
-    stages = pipeline.get("stages", {})
+    stages = pipeline.stages if pipeline else {}
     if stages:
         page.add(html_table([[k, v.get("status"), v.get("wall_s")] for k, v in stages.items()],
                         ["stage", "status", "wall time (s)"]))

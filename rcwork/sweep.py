@@ -41,6 +41,7 @@ from queue import Empty, Queue
 from typing import Any, Iterator
 
 from rcwork.runs import REPO_ROOT, run_notebook
+from rcwork.stage_files import DistillMetrics, EvaluationResults, write_json
 from rcwork.sweep_spec import (PAIRS_FILE, Point, Spec, SpecError, parse_assignment,
                                parse_scalar, parse_values, plan, read_spec_file, spec_from_dict,
                                validate)
@@ -99,7 +100,7 @@ class Plan:
     points: list[Point]
 
     def save(self) -> None:
-        _write_json(self.sweep_dir / PLAN_FILE, {
+        write_json(self.sweep_dir / PLAN_FILE, {
             "spec": asdict(self.spec), "points": [asdict(p) for p in self.points]})
 
     @classmethod
@@ -166,7 +167,7 @@ def write_instruction_pairs(p: Plan) -> None:
         [_repo(e) for e in opts.get("exclude", [SEED_RECORDS])])
     os.replace(tmp, p.sweep_dir / PAIRS_FILE)
     summary["path"] = str(p.sweep_dir / PAIRS_FILE)
-    _write_json(p.sweep_dir / "instruction_pairs.json", summary)
+    write_json(p.sweep_dir / "instruction_pairs.json", summary)
 
 
 # ---- running one point ---------------------------------------------------------------------
@@ -217,7 +218,7 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
     timing: dict[str, Any] = {"attempts": previous.get("attempts", 0) + 1,
                               "started": _now(), "host": os.uname().nodename,
                               "devices": os.environ.get("CUDA_VISIBLE_DEVICES"), "stages": {}}
-    _write_json(timing_path, timing)  # an attempt counts from its start: a killed one shows
+    write_json(timing_path, timing)  # an attempt counts from its start: a killed one shows
     t_start = time.perf_counter()
     distill_dir = out / "distill"
     overrides = {**_resolve_paths(point.distill), "output_dir": str(distill_dir)}
@@ -228,7 +229,7 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
         overrides["resume"] = checkpoint
         timing["resumed_from_checkpoint"] = Path(checkpoint).name
     timing["distill_reused"] = reuse
-    _write_json(out / "config.json", {"id": point.id, "curves": point.curves,
+    write_json(out / "config.json", {"id": point.id, "curves": point.curves,
                                       "params": point.params, "distill": overrides,
                                       "evaluate": point.evaluate, "executor": p.spec.executor,
                                       "commit": commit})
@@ -252,7 +253,7 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
 
     held = {"before": baseline_nlls(p.sweep_dir, overrides),
             "after": record_nlls(str(distill_dir / "model"), overrides)}
-    _write_json(out / "heldout_records.json", held)
+    write_json(out / "heldout_records.json", held)
     timing["stages"]["heldout_records_s"] = round(time.perf_counter() - t0, 2)
 
     results = None
@@ -268,15 +269,15 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
 
             evaluate(from_overrides(EvaluateConfig, ev))
         shutil.copyfile(out / "evaluate" / "results.json", out / "results.json")
-        results = json.loads((out / "results.json").read_text())
+        results = EvaluationResults.read(out)
         timing["stages"]["evaluate_s"] = round(time.perf_counter() - t0, 2)
 
     timing.update(finished=_now(), wall_s=round(time.perf_counter() - t_start, 2))
-    _write_json(timing_path, timing)
-    metrics = json.loads((out / "metrics.json").read_text())
+    write_json(timing_path, timing)
+    metrics = DistillMetrics.read(out)
     row = make_row(point, metrics=metrics, heldout=held, results=results, timing=timing,
                    commit=commit, run_path=str(out.relative_to(p.sweep_dir)))
-    _write_json(out / "row.json", row)  # its presence means the point is finished
+    write_json(out / "row.json", row)  # its presence means the point is finished
     if not keep_models:  # the numbers are written; the weights are the bulk of the folder
         shutil.rmtree(distill_dir / "model", ignore_errors=True)
         for ckpt in distill_dir.glob("checkpoint-*"):
@@ -454,10 +455,6 @@ def resume_checkpoint(path: Path) -> str | None:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _write_json(path: Path, data: Any) -> None:
-    _write_text(path, json.dumps(data, indent=1, default=str))
 
 
 def _write_text(path: Path, text: str) -> None:

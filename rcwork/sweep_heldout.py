@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from rcwork.stage_files import write_json
 
 
 def heldout_records(cfg, tokenizer) -> list:
@@ -70,8 +71,5 @@ def baseline_nlls(sweep_dir: str | Path, overrides: dict[str, Any]) -> dict[str,
 
     model = overrides.get("model", DistillConfig.model)
     out = {**record_nlls(model, overrides), "key": key_fields}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(out, indent=1, default=str))
-    os.replace(tmp, path)
+    write_json(path, out)
     return out

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rcwork.bootstrap import Units, interval
+from rcwork.stage_files import DistillMetrics, EvaluationResults
 
 # The effective values of the method's knobs, from metrics.json's config (an all_mask ablation
 # shows strategy "all" there, as it trained).
@@ -27,21 +28,20 @@ def heldout_units(records: dict[str, Any]) -> Units:
     return Units.make(records["ids"], records["nll_sum"], records["tokens"])
 
 
-def problem_units(results: dict[str, Any]) -> Units:
+def problem_units(results: EvaluationResults) -> Units:
     """A run's benchmark problems as bootstrap units (pass@1 each)."""
-    probs = results.get("problems") or {}
-    return Units.make(list(probs), [float(v.get("pass@1", 0.0)) for v in probs.values()])
+    probs = results.problems
+    return Units.make(list(probs), [float(v.pass_at_k.get("pass@1", 0.0)) for v in probs.values()])
 
 
-def make_row(point, *, metrics: dict, heldout: dict, results: dict | None, timing: dict,
-             commit: dict, run_path: str) -> dict[str, Any]:
+def make_row(point, *, metrics: DistillMetrics, heldout: dict, results: EvaluationResults | None,
+             timing: dict, commit: dict, run_path: str) -> dict[str, Any]:
     """The registry row of a finished point."""
-    cfg = metrics.get("config", {})
-    held = metrics.get("heldout") or {}
-    before = (held.get("before") or {}).get("nll_final_given_instruction")
+    cfg = metrics.config
+    before = metrics.before.get("nll_final_given_instruction")
     if before is None and heldout.get("before"):  # measured once for the sweep, not per point
         before = heldout_units(heldout["before"]).value
-    after = (held.get("after") or {}).get("nll_final_given_instruction")
+    after = metrics.after.get("nll_final_given_instruction")
     if after is None:  # the sweep's own per-record measurement of the trained model
         after = heldout_units(heldout["after"]).value
     row: dict[str, Any] = {"id": point.id, "curves": list(point.curves), "run": run_path}
@@ -49,19 +49,19 @@ def make_row(point, *, metrics: dict, heldout: dict, results: dict | None, timin
         value = cfg.get(col)
         row[col] = value if value is None or isinstance(value, (int, float, str, bool)) \
             else str(value)
-    row.update(steps=metrics.get("steps"), heldout_records=len(heldout["after"]["ids"]),
+    row.update(steps=metrics.steps, heldout_records=len(heldout["after"]["ids"]),
                nll_before=before, nll_after=after)
     ci = interval([heldout_units(heldout["after"])])
     row.update(nll_after_low=ci.low, nll_after_high=ci.high)
-    if results is not None and results.get("problems"):
+    if results is not None and results.problems:
         pci = interval([problem_units(results)])
-        row.update(pass_at_1=results.get("pass@1"), pass_at_1_low=pci.low,
-                   pass_at_1_high=pci.high, benchmark=results.get("benchmark"),
-                   n_problems=results.get("n_problems"))
+        row.update(pass_at_1=results.pass_at_1, pass_at_1_low=pci.low,
+                   pass_at_1_high=pci.high, benchmark=results.benchmark,
+                   n_problems=results.n_problems)
     else:
         row.update(pass_at_1=None, pass_at_1_low=None, pass_at_1_high=None, benchmark=None,
                    n_problems=None)
-    row.update(train_runtime_s=metrics.get("train_runtime_s"), wall_s=timing.get("wall_s"),
+    row.update(train_runtime_s=metrics.train_runtime_s, wall_s=timing.get("wall_s"),
                attempts=timing.get("attempts"), finished=timing.get("finished"),
                commit=commit.get("commit"), dirty=commit.get("dirty"),
                params=json.dumps(point.params, sort_keys=True),

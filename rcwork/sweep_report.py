@@ -27,6 +27,7 @@ from plotly.subplots import make_subplots
 
 from rcwork import sweep_paper as paper
 from rcwork.bootstrap import Interval, Units, difference, interval
+from rcwork.stage_files import DistillMetrics, EvaluationResults
 from rcwork.sweep_registry import heldout_units, problem_units, read_registry
 from rcwork.views import html_table
 
@@ -45,7 +46,7 @@ class Metric:
     def units(self, sweep_dir: Path, row: dict[str, Any]) -> Units:
         run = sweep_dir / row["run"]
         if self.key == "pass_at_1":
-            return problem_units(json.loads((run / "results.json").read_text()))
+            return problem_units(EvaluationResults.read(run))
         held = json.loads((run / "heldout_records.json").read_text())
         return heldout_units(held["after"])
 
@@ -316,8 +317,7 @@ def training_curves(sweep_dir: Path, rows: list[dict[str, Any]]) -> go.Figure:
     visible = []
     for term in TERMS:
         for r in rows:
-            curves = json.loads((sweep_dir / r["run"] / "metrics.json").read_text()
-                                ).get("curves", {})
+            curves = DistillMetrics.read(sweep_dir / r["run"]).curves
             ys = curves.get(term) or []
             pts = [(s, v) for s, v in zip(curves.get("step", []), ys) if v is not None]
             fig.add_trace(go.Scatter(x=[s for s, _ in pts], y=[v for _, v in pts],

@@ -177,7 +177,7 @@ def test_synthesis_run_files_never_hold_the_key(stub, monkeypatch, tmp_path):
                              kernel_pool=pool)
     finally:
         pool.close()
-    assert summary["records"] == 1 and summary["errors"] == 0
+    assert summary.records == 1 and summary.errors == 0
     assert {auth for _, auth, _ in _Stub.seen} == {f"Bearer {secret}"}
     files = [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
     assert any(p.name == "run.json" for p in files)

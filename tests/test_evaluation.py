@@ -16,6 +16,7 @@ from rcwork.evaluation.samples import (SampleFileError, SampleWriter, existing_i
                                        read_samples)
 from rcwork.evaluation.scoring import compare_results, mean_pass_at_k, pass_at_k, summarize, \
     SampleResult
+from rcwork.stage_files import EvaluationResults
 from rcwork.textformat import END_OF_BLOCK, END_OF_MESSAGE
 
 # -------------------------------------------------------------------------- pass@k
@@ -353,6 +354,6 @@ def test_summary_and_comparison_of_two_runs():
     run_b = summarize(problems, [SampleResult(ids[0], 0, "timeout"),
                                  SampleResult(ids[1], 0, "passed"),
                                  SampleResult(ids[2], 0, "passed")], ks=[1])
-    flips = compare_results(run_a, run_b)
+    flips = compare_results(*map(EvaluationResults.from_dict, (run_a, run_b)))
     assert flips["fixed"] == [ids[1]] and flips["broken"] == [ids[0]]
     assert flips["both_passed"] == [ids[2]] and flips["only_a"] == flips["only_b"] == []

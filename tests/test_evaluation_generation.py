@@ -37,10 +37,10 @@ def test_cli_generates_with_the_tiny_model_and_scores(tmp_path, capsys):
         assert s["prompt_style"] == "chat" and s["model"] == "tiny" and s["index"] == 0
         assert 1 <= s["n_tokens"] <= 12 and ("completion" in s or "solution" in s)
     res = json.loads((out / "results.json").read_text())
-    assert set(res["problems"]) == {"HumanEval/0", "HumanEval/1", "HumanEval/2"}
-    assert 0.0 <= res["pass@1"] <= 1.0 and "pass@10" not in res
-    assert res["generation"]["generated"] == 3 and res["generation"]["model"] == "tiny"
-    assert res["tokens"]["mean_per_problem"] == pytest.approx(
+    assert set(res.problems) == {"HumanEval/0", "HumanEval/1", "HumanEval/2"}
+    assert 0.0 <= res.pass_at_1 <= 1.0 and "pass@10" not in res.pass_at_k
+    assert res.generation["generated"] == 3 and res.generation["model"] == "tiny"
+    assert res.tokens["mean_per_problem"] == pytest.approx(
         sum(s["n_tokens"] for s in lines) / 3)
     # The same command again resumes: nothing new, no duplicates; a wider limit adds the rest.
     assert rcwork_main(args) == 0
@@ -251,9 +251,9 @@ def test_notebook_scores_a_file_compares_runs_and_generates(tmp_path):
         "compare_to": str(tmp_path / "a"), "timeout_s": 5.0}}, timeout_s=300)
     text = nb.read_text()
     res = json.loads((tmp_path / "b" / "results.json").read_text())
-    assert res["pass@1"] == pytest.approx(1 / 3)
-    assert res["flips"]["fixed"] == ["HumanEval/2"]
-    assert res["finish_reasons"] == {"stop": 0, "length": 0, "unknown": 3}
+    assert res.pass_at_1 == pytest.approx(1 / 3)
+    assert res.flips["fixed"] == ["HumanEval/2"]
+    assert res.finish_reasons == {"stop": 0, "length": 0, "unknown": 3}
     assert "fixed: HumanEval/2" in text and "broken: HumanEval/0, HumanEval/1" in text
     assert "Plotly.newPlot" in text  # figures embedded as HTML (PLOTLY_RENDERER=notebook)
     gen_out = tmp_path / "gen"
@@ -261,9 +261,9 @@ def test_notebook_scores_a_file_compares_runs_and_generates(tmp_path):
         "model": "tiny", "limit": 2, "max_new_tokens": 8, "batch_size": 2, "threads": 1,
         "out_dir": str(gen_out), "timeout_s": 5.0}}, timeout_s=300)
     res = json.loads((gen_out / "results.json").read_text())
-    assert len(res["problems"]) == 2 and res["generation"]["model"] == "tiny"
+    assert len(res.problems) == 2 and res.generation["model"] == "tiny"
     # 8 new tokens end no chat answer of the random tiny model: every sample hit the limit.
-    assert res["finish_reasons"] == {"stop": 0, "length": 2, "unknown": 0}
+    assert res.finish_reasons == {"stop": 0, "length": 2, "unknown": 0}
     assert len(read_samples(gen_out / "samples.jsonl")) == 2
 
 

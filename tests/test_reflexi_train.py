@@ -140,27 +140,27 @@ def test_grpo_on_the_tiny_model_resumes_and_reports(tmp_path):
                     warmup_max_tokens=1500, save_steps=2, score_timeout_s=5.0)
     m = reinforce(ReinforceConfig.cpu_lesson(max_steps=2, **settings))
     out = tmp_path / "run"
-    assert m["steps"] == 2 and m["resumed_from"] is None
-    assert m["warmup"]["records"]["kept"] > 0 and len(m["warmup"]["loss"]) == 2
+    assert m.steps == 2 and m.resumed_from is None
+    assert m.warmup["records"]["kept"] > 0 and len(m.warmup["loss"]) == 2
     for name in ("format_reward", "quality_reward", "efficiency_reward", "reward"):
-        assert len(m["curves"][name]) == 2 and all(v is not None for v in m["curves"][name])
-    assert set(m["heldout"]) == {"base", "warmed_up", "trained"}
-    assert m["heldout"]["trained"]["n"] == 2 and m["step_time_s"] > 0
+        assert len(m.curves[name]) == 2 and all(v is not None for v in m.curves[name])
+    assert set(m.heldout) == {"base", "warmed_up", "trained"}
+    assert m.heldout["trained"]["n"] == 2 and m.step_time_s > 0
     assert (out / "model" / "config.json").exists()
     assert json.loads((out / "metrics.json").read_text())["steps"] == 2
     assert (out / "heldout_trained.jsonl").read_text().count("\n") == 2
 
     m2 = reinforce(ReinforceConfig.cpu_lesson(max_steps=4, **settings))
-    assert m2["resumed_from"].endswith("checkpoint-2") and m2["steps"] == 4
-    assert m2["heldout"]["base"] == m["heldout"]["base"]  # read back, not re-measured
-    assert m2["curves"]["step"][-1] == 4
+    assert m2.resumed_from.endswith("checkpoint-2") and m2.steps == 4
+    assert m2.heldout["base"] == m.heldout["base"]  # read back, not re-measured
+    assert m2.curves["step"][-1] == 4
 
     import shutil  # killed before any checkpoint: GRPO restarts from start/, no new warm-up
     for ckpt in out.glob("checkpoint-*"):
         shutil.rmtree(ckpt)
     m3 = reinforce(ReinforceConfig.cpu_lesson(max_steps=1, **settings))
-    assert m3["resumed_from"] is None and m3["steps"] == 1
-    assert m3["warmup"] == m["warmup"] and m3["heldout"]["base"] == m["heldout"]["base"]
+    assert m3.resumed_from is None and m3.steps == 1
+    assert m3.warmup == m.warmup and m3.heldout["base"] == m.heldout["base"]
 
     parts = section(out)
     assert sum(isinstance(p, go.Figure) for p in parts) == 2

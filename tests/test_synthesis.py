@@ -254,10 +254,10 @@ def test_synthesize_writes_kept_and_filtered_with_reasons_and_resumes(pool, tmp_
     teacher = ScriptedTeacher(respond, name="scripted-test")
     cfg = SynthesisConfig(max_rounds=3, workers=2, progress=False)
     summary = synthesize(problems, teacher, tmp_path, cfg, kernel_pool=pool)
-    assert summary["records"] == 4 and summary["processed"] == 4
-    assert summary["kept"] == 3 and summary["filter_reasons"]["io_keywords"] == 1
-    assert summary["io_keywords"] == {"open(": 1}
-    assert summary["rounds_histogram"] == {"2": 4}
+    assert summary.records == 4 and summary.processed == 4
+    assert summary.kept == 3 and summary.filter_reasons["io_keywords"] == 1
+    assert summary.io_keywords == {"open(": 1}
+    assert summary.rounds_histogram == {"2": 4}
     filtered = read_run(tmp_path, "filtered")
     assert filtered[0].metadata.extra["filter_reasons"] == ["io_keywords"]
     assert json.loads((tmp_path / "summary.json").read_text())["kept"] == 3
@@ -267,8 +267,8 @@ def test_synthesize_writes_kept_and_filtered_with_reasons_and_resumes(pool, tmp_
     # A second run over more problems only does the new ones.
     calls = teacher.calls
     summary = synthesize(easy_problems(5), teacher, tmp_path, cfg, kernel_pool=pool)
-    assert summary["skipped_resumed"] == 4 and summary["processed"] == 1
-    assert summary["records"] == 5 and teacher.calls - calls == 3
+    assert summary.skipped_resumed == 4 and summary.processed == 1
+    assert summary.records == 5 and teacher.calls - calls == 3
     assert set(count_task_ids(tmp_path).values()) == {1}
 
 
@@ -278,6 +278,6 @@ def test_a_failing_teacher_is_an_error_not_a_record(pool, tmp_path):
 
     summary = synthesize(easy_problems(2), ScriptedTeacher(respond), tmp_path,
                          SynthesisConfig(progress=False), kernel_pool=pool)
-    assert summary["errors"] == 2 and summary["records"] == 0
+    assert summary.errors == 2 and summary.records == 0
     lines = (tmp_path / "errors.jsonl").read_text().splitlines()
     assert len(lines) == 2 and "server went away" in lines[0]

@@ -24,9 +24,8 @@ def main(argv: list[str]) -> int:
 
     def run() -> int:
         metrics = distill(cfg)
-        if metrics:
-            print(json.dumps({"heldout": metrics["heldout"], "steps": metrics["steps"]},
-                             indent=1))
+        if metrics is not None:
+            print(json.dumps({"heldout": metrics.heldout, "steps": metrics.steps}, indent=1))
         return 0
 
     return run_cli("rcwork distill", run)

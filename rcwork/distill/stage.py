@@ -23,6 +23,7 @@ from rcwork.distill.data import TrainingData, load_training_data
 from rcwork.distill.loss import heldout_metrics
 from rcwork.distill.trainer import (DistillConfig, DistillTrainer, choose_attention,
                                     save_for_evaluation, write_metrics)
+from rcwork.stage_files import DistillMetrics
 
 
 @dataclass
@@ -52,8 +53,9 @@ def prepare(cfg: DistillConfig) -> Prepared:
     return Prepared(cfg, model, tokenizer, data, attention)
 
 
-def train(prep: Prepared) -> dict[str, Any]:
-    """Train ``prep``'s model, save the checkpoint and ``metrics.json``; returns the metrics."""
+def train(prep: Prepared) -> DistillMetrics | None:
+    """Train ``prep``'s model, save the checkpoint and ``metrics.json``; returns the metrics
+    (``None`` on the processes of a distributed run other than the main one)."""
     cfg, tok, held = prep.cfg, prep.tokenizer, prep.data.heldout
     out = Path(cfg.output_dir)
     trainer = DistillTrainer(model=prep.model, args=cfg, train_dataset=prep.data.train,
@@ -70,13 +72,13 @@ def train(prep: Prepared) -> dict[str, Any]:
              if held and cfg.measure_after else None)
     save_for_evaluation(trainer, out / "model")
     if not trainer.is_world_process_zero():
-        return {}
+        return None
     return write_metrics(out / "metrics.json", trainer=trainer, before=before, after=after,
                          extra={**prep.data.summary(), "attention": prep.attention})
 
 
-def distill(cfg: DistillConfig) -> dict[str, Any]:
-    """Run the whole stage; returns what ``metrics.json`` holds."""
+def distill(cfg: DistillConfig) -> DistillMetrics | None:
+    """Run the whole stage; returns what ``metrics.json`` holds (see :func:`train`)."""
     prep = prepare(cfg)
     print(prep.data, f"attention: {prep.attention}", sep="\n", flush=True)
     return train(prep)

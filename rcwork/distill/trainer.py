@@ -17,8 +17,6 @@ Per optimizer step:
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from rcwork.distill.data import ABLATIONS, DistillDataset, LengthGroupedSampler,
 from rcwork.distill.loss import heldout_metrics, loss_sums
 from rcwork.distill.masks import (DEFAULT_ORDER, STRATEGIES, check_strategy, mask_rate,
                                   step_strategy)
+from rcwork.stage_files import DistillMetrics
 
 
 NORMALIZATIONS = ("joint", "per_term")
@@ -325,10 +324,11 @@ def training_curves(log_history: list[dict]) -> dict[str, list]:
 
 
 def write_metrics(path: str | Path, *, trainer: DistillTrainer, before: dict | None,
-                  after: dict | None, extra: dict | None = None) -> dict:
+                  after: dict | None, extra: dict | None = None) -> DistillMetrics:
     """``metrics.json``: configuration, training curves, held-out losses before and after."""
     args = trainer.args
-    data = {
+    train_log = [e for e in trainer.state.log_history if "train_runtime" in e]
+    metrics = DistillMetrics.from_dict({
         "config": {k: getattr(args, k) for k in (
             "model", "data", "instruction_data", "heldout", "strategy", "order", "upsample_k",
             "loss_normalization", "ntp_weight", "student_weight", "kl_weight", "student_form",
@@ -338,18 +338,8 @@ def write_metrics(path: str | Path, *, trainer: DistillTrainer, before: dict | N
         "max_steps": trainer.state.max_steps,
         "curves": training_curves(trainer.state.log_history),
         "heldout": {"before": before, "after": after},
+        "train_runtime_s": train_log[-1]["train_runtime"] if train_log else None,
         **(extra or {}),
-    }
-    train_log = [e for e in trainer.state.log_history if "train_runtime" in e]
-    if train_log:
-        data["train_runtime_s"] = train_log[-1]["train_runtime"]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=1, default=_json_default))
-    return data
-
-
-def _json_default(obj):
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return str(obj)
+    }, source=str(path))
+    metrics.write(path)
+    return metrics

@@ -40,11 +40,10 @@ def main(argv: list[str]) -> int:
             results = evaluate(cfg)
         except BenchmarkUnavailable as e:  # e.g. MBPP+ without its file and no hub
             raise ValueError(str(e)) from None
-        if results:
+        if results is not None:
             print(format_summary(results))
-            fr = results.get("finish_reasons", {})
-            print(f"  samples that ran into max_new_tokens: {fr.get('length', 0)} of "
-                  f"{results['n_samples']}")
+            print(f"  samples that ran into max_new_tokens: {results.hit_length or 0} of "
+                  f"{results.n_samples}")
             print(f"results: {cfg.out_dir}/results.json")
         return 0
 

@@ -33,6 +33,7 @@ from typing import Any, Iterable, Sequence
 
 from rcwork.evaluation.benchmarks import BenchmarkProblem
 from rcwork.evaluation.samples import SampleFileError, read_samples
+from rcwork.stage_files import EvaluationResults
 
 STATUSES = ("passed", "failed", "timeout", "error")
 DEFAULT_KS = (1, 10, 100)
@@ -174,7 +175,7 @@ def evaluate_samples(problems: Sequence[BenchmarkProblem], samples_path: str | P
                      ks: Iterable[int] = DEFAULT_KS, timeout_s: float = 10.0,
                      memory_mb: int = 1024, workers: int = 2,
                      benchmark_task_ids: Iterable[str] | None = None,
-                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
+                     extra: dict[str, Any] | None = None) -> EvaluationResults:
     """Score a sample file and write ``results.json`` and ``sample_results.jsonl``.
 
     ``out_dir`` defaults to the sample file's folder (results land beside the samples).  Only
@@ -203,8 +204,8 @@ def evaluate_samples(problems: Sequence[BenchmarkProblem], samples_path: str | P
         "skipped_samples": skipped,
         **(extra or {}),
     }
-    results_doc = {**head, **summary}
-    (out_dir / "results.json").write_text(json.dumps(results_doc, indent=1), encoding="utf-8")
+    results_doc = EvaluationResults.from_dict({**head, **summary}, source=str(out_dir))
+    results_doc.write(out_dir)
     with open(out_dir / "sample_results.jsonl", "w", encoding="utf-8") as fh:
         for r in results:
             fh.write(json.dumps(asdict(r)) + "\n")
@@ -229,25 +230,22 @@ def select_samples(samples: list[dict[str, Any]], problems: Sequence[BenchmarkPr
     return keep, skipped
 
 
-def load_results(path: str | Path) -> dict[str, Any]:
+def load_results(path: str | Path) -> EvaluationResults:
     """A results.json (or the folder holding one)."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / "results.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return EvaluationResults.read(path)
 
 
-def compare_results(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+def compare_results(a: EvaluationResults, b: EvaluationResults) -> dict[str, Any]:
     """Which problems flipped between run ``a`` and run ``b`` (by first-sample status).
 
     Returns the lists ``fixed`` (failed in a, passed in b), ``broken`` (passed in a, failed in
     b), ``both_passed``, ``both_failed``, ``only_a``/``only_b`` (scored in one run only), and the
     two runs' pass@k side by side.
     """
-    pa, pb = a["problems"], b["problems"]
+    pa, pb = a.problems, b.problems
     common = [t for t in pa if t in pb]
-    ok_a = {t: pa[t]["status"] == "passed" for t in pa}
-    ok_b = {t: pb[t]["status"] == "passed" for t in pb}
+    ok_a = {t: pa[t].passed for t in pa}
+    ok_b = {t: pb[t].passed for t in pb}
     return {
         "fixed": [t for t in common if not ok_a[t] and ok_b[t]],
         "broken": [t for t in common if ok_a[t] and not ok_b[t]],
@@ -255,21 +253,20 @@ def compare_results(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         "both_failed": [t for t in common if not ok_a[t] and not ok_b[t]],
         "only_a": [t for t in pa if t not in pb],
         "only_b": [t for t in pb if t not in pa],
-        "pass_at_k": {"a": a.get("pass_at_k", {}), "b": b.get("pass_at_k", {})},
+        "pass_at_k": {"a": a.pass_at_k, "b": b.pass_at_k},
     }
 
 
-def format_summary(results: dict[str, Any]) -> str:
+def format_summary(results: EvaluationResults) -> str:
     """A few human lines: pass@k, statuses, tokens."""
-    parts = [f"{results.get('benchmark', '')}: {results['n_problems']} problems, "
-             f"{results['n_samples']} samples"]
-    parts += [f"  {k} = {v:.4f}" for k, v in results["pass_at_k"].items()]
-    sc = results["status_counts"]
-    parts.append("  " + ", ".join(f"{s} {sc[s]}" for s in STATUSES))
-    tok = results["tokens"]["mean_per_problem"]
+    parts = [f"{results.benchmark}: {results.n_problems} problems, {results.n_samples} samples"]
+    parts += [f"  {k} = {v:.4f}" for k, v in results.pass_at_k.items()]
+    sc = results.status_counts
+    parts.append("  " + ", ".join(f"{s} {sc.get(s, 0)}" for s in STATUSES))
+    tok = results.tokens.get("mean_per_problem")
     if tok is not None:
         parts.append(f"  tokens generated per problem (mean) = {tok:.1f}")
-    if not results["complete"]:
-        parts.append(f"  note: {results['n_problems_benchmark'] - results['n_problems']} "
+    if not results.complete and results.n_problems_benchmark is not None:
+        parts.append(f"  note: {results.n_problems_benchmark - results.n_problems} "
                      "problems of the selection have no samples")
     return "\n".join(parts)

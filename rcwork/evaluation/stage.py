@@ -20,6 +20,7 @@ from typing import Any
 from rcwork.evaluation.benchmarks import BENCHMARKS, BenchmarkProblem, load_benchmark
 from rcwork.evaluation.samples import SampleFileError, read_samples
 from rcwork.evaluation.scoring import compare_results, evaluate_samples, load_results
+from rcwork.stage_files import EvaluationResults, read_generation, write_generation
 
 
 @dataclass
@@ -120,9 +121,7 @@ def generate(cfg: EvaluateConfig, problems: list[BenchmarkProblem]) -> dict[str,
     stats = generate_samples(problems, backend, cfg.samples_path, prompt_style=style,
                              settings=settings, model_name=cfg.model, progress=print_progress)
     stats.update(threads=cfg.threads, batch_size=cfg.batch_size, backend=cfg.backend)
-    out = Path(cfg.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "generation.json").write_text(json.dumps(stats, indent=1), encoding="utf-8")
+    write_generation(cfg.out_dir, stats)
     print(f"generation: {stats['generated']} new samples ({stats['already_present']} already "
           f"present) in {stats['wall_s']} s, {stats['tokens_per_s']} tokens/s -> "
           f"{cfg.samples_path}", file=sys.stderr)
@@ -140,8 +139,8 @@ def stop_counts(samples: list[dict[str, Any]], task_ids: set[str]) -> dict[str, 
     return counts
 
 
-def evaluate(cfg: EvaluateConfig) -> dict[str, Any]:
-    """Run the stage; returns ``results.json``'s content (``{}`` with ``no_score``)."""
+def evaluate(cfg: EvaluateConfig) -> EvaluationResults | None:
+    """Run the stage; returns ``results.json``'s content (``None`` with ``no_score``)."""
     problems, everything = select_problems(cfg)
     samples = cfg.samples_path
     extra: dict[str, Any] = {}
@@ -149,10 +148,10 @@ def evaluate(cfg: EvaluateConfig) -> dict[str, Any]:
         extra["generation"] = generate(cfg, problems)
     elif not samples.exists():
         raise FileNotFoundError(f"{samples}: no sample file (set model to generate one)")
-    elif (samples.parent / "generation.json").exists():  # how these samples were made
-        extra["generation"] = json.loads((samples.parent / "generation.json").read_text())
+    elif (made := read_generation(samples.parent)) is not None:  # how these samples were made
+        extra["generation"] = made
     if cfg.no_score:
-        return {}
+        return None
     wanted = {p.task_id for p in problems}
     present = read_samples(samples)
     if not any(s["task_id"] in wanted for s in present):
@@ -166,7 +165,6 @@ def evaluate(cfg: EvaluateConfig) -> dict[str, Any]:
                                workers=cfg.workers,
                                benchmark_task_ids=[p.task_id for p in everything], extra=extra)
     if cfg.compare_to:
-        results["flips"] = compare_results(load_results(cfg.compare_to), results)
-        path = Path(cfg.out_dir) / "results.json"
-        path.write_text(json.dumps(results, indent=1), encoding="utf-8")
+        results.flips = compare_results(load_results(cfg.compare_to), results)
+        results.write(cfg.out_dir)
     return results

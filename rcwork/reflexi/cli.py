@@ -63,10 +63,12 @@ def main(argv: list[str] | None = None) -> int:
 
     cfg = parse(sys.argv[1:] if argv is None else argv)
     metrics = reinforce(cfg)
-    shown = {k: metrics[k] for k in ("steps", "mean_reward", "training_format_rate",
-                                     "tokens_per_completion", "step_time_s")}
-    shown["heldout_pass@1"] = {stage: (s or {}).get("pass@1")
-                               for stage, s in metrics["heldout"].items()}
+    shown = {"steps": metrics.steps, "mean_reward": metrics.mean_reward,
+             "training_format_rate": metrics.training_format_rate,
+             "tokens_per_completion": metrics.tokens_per_completion,
+             "step_time_s": metrics.step_time_s,
+             "heldout_pass@1": {stage: (s or {}).get("pass@1")
+                                for stage, s in metrics.heldout.items()}}
     print(json.dumps(shown, indent=1))
     print(f"metrics: {cfg.output_dir}/metrics.json; checkpoint: {cfg.output_dir}/model")
     return 0

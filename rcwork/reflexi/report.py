@@ -13,6 +13,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from rcwork.reflexi.plots import heldout_rows, reflection_histogram, reward_curves
+from rcwork.stage_files import ReinforceMetrics
 from rcwork.views import html_table
 
 TITLE = "ReflexiCoder · GRPO over think → answer → reflection trajectories"
@@ -23,36 +24,34 @@ def section(run_dir: str | Path) -> list[str | go.Figure]:
 
     A folder without metrics.json yields a heading and a note that the stage has not run.
     """
-    import json
-
     from rcwork.reflexi.evaluate import read_results
     from rcwork.reflexi.viewer import trajectory_html
 
     run_dir = Path(run_dir)
     parts: list[str | go.Figure] = [f"<h2>{html.escape(TITLE)}</h2>"]
-    path = run_dir / "metrics.json"
-    if not path.exists():
+    m = ReinforceMetrics.read_if_exists(run_dir)
+    if m is None:
+        path = ReinforceMetrics.path_in(run_dir)
         return parts + [f'<p class="missing">no {html.escape(str(path))}: stage not run</p>']
-    m = json.loads(path.read_text(encoding="utf-8"))
-    s = m["settings"]
-    warm = m.get("warmup")
-    step_time = (f"  Mean step time {m['step_time_s']:.1f} s." if m.get("step_time_s") else "")
+    s = m.settings
+    warm = m.warmup
+    step_time = f"  Mean step time {m.step_time_s:.1f} s." if m.step_time_s else ""
     parts.append(
-        f"<p>{html.escape(str(m['model']))} on {m['train_problems']} training problems, "
-        f"{len(m['heldout_problems'])} held out; {m['steps']} GRPO steps, "
+        f"<p>{html.escape(m.model)} on {m.train_problems} training problems, "
+        f"{len(m.heldout_problems)} held out; {m.steps} GRPO steps, "
         f"{s['num_generations']} completions per prompt, ≤ {s['max_completion_length']} tokens, "
         f"β {s['beta']}, lr {s['learning_rate']}, reward weights {s['reward_weights']}.  "
         + (f"Format warm-up (rcwork's addition): {warm['steps']} SFT steps on "
            f"{warm['records']['kept']} converted records." if warm else
            "No format warm-up (the authors' configuration).")
         + step_time + "</p>")
-    parts.append(reward_curves(m["curves"]))
-    header, rows = heldout_rows(m["heldout"])
+    parts.append(reward_curves(m.curves))
+    header, rows = heldout_rows(m.heldout)
     if len(header) > 1:
         parts.append("<p>Held-out problems, one greedy completion each (pass@1 judges the "
                      "final answer; strict credits well-formed trajectories only):</p>"
                      + html_table(rows, header, missing="—"))
-        parts.append(reflection_histogram(m["heldout"]))
+        parts.append(reflection_histogram(m.heldout))
     trained = run_dir / "heldout_trained.jsonl"
     if trained.exists():
         results = read_results(trained)

@@ -19,13 +19,13 @@ restart point), ``before.json`` (steps 2–3, reused on resume), ``heldout_<stag
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 from rcwork.reflexi.config import ReinforceConfig
 from rcwork.reflexi.rewards import REWARD_WEIGHTS, TrajectoryRewards
+from rcwork.stage_files import ReinforceMetrics, read_json, write_json
 
 CURVE_KEYS = {"reward": "reward", "completion_length": "completions/mean_length",
               "clipped_ratio": "completions/clipped_ratio", "kl": "kl", "loss": "loss",
@@ -63,7 +63,7 @@ def _mean(values: list[Any]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def reinforce(cfg: ReinforceConfig) -> dict[str, Any]:
+def reinforce(cfg: ReinforceConfig) -> ReinforceMetrics:
     """Run steps 1–5 of the module docstring; returns what ``metrics.json`` holds."""
     import torch
     from transformers.trainer_utils import get_last_checkpoint
@@ -82,7 +82,7 @@ def reinforce(cfg: ReinforceConfig) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
 
     before_path, start = out / "before.json", out / "start"
-    before = (json.loads(before_path.read_text(encoding="utf-8"))
+    before = (read_json(before_path)
               if cfg.resume and before_path.exists() and (start / "config.json").exists()
               else None)
     # Resuming: the measured, warmed-up starting policy is on disk (a checkpoint, if any, then
@@ -121,7 +121,7 @@ def reinforce(cfg: ReinforceConfig) -> dict[str, Any]:
                 exclude_entry_points={p.entry_point for p in held})
             before["warmed_up"] = measure("warmed_up")
         save_start(model, tokenizer, start)
-        before_path.write_text(json.dumps(before, indent=1), encoding="utf-8")
+        write_json(before_path, before)
     rewards = TrajectoryRewards(scorer)
     trainer = GRPOTrainer(model=model, reward_funcs=rewards.functions(), args=cfg,
                           train_dataset=grpo_dataset(train, cfg.system_prompt),
@@ -136,7 +136,7 @@ def reinforce(cfg: ReinforceConfig) -> dict[str, Any]:
 
     curves = training_curves(trainer.state.log_history)
     format_curve = [v for v in curves["format_reward"] if v is not None]
-    metrics = {
+    metrics = ReinforceMetrics.from_dict({
         "model": cfg.model, "benchmark": cfg.benchmark, "problems": cfg.problems,
         "train_problems": len(train), "heldout_problems": [p.task_id for p in held],
         "settings": {k: getattr(cfg, k) for k in (
@@ -155,6 +155,6 @@ def reinforce(cfg: ReinforceConfig) -> dict[str, Any]:
         "steps": trainer.state.global_step,
         "executed_answers": scorer.executed,
         "curves": curves,
-    }
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
+    }, source=str(out))
+    metrics.write(out)
     return metrics

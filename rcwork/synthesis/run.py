@@ -10,17 +10,17 @@ every shard, so a resumed run reports on all of its records.
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Sequence
 
 from rcwork.problems import Problem, load_problems
+from rcwork.stage_files import StageFileError, SynthesisSummary, read_json, write_json
 from rcwork.synthesis import prompts
 from rcwork.synthesis.filters import REASONS, FilterConfig, filter_reasons, record_io_keywords
 from rcwork.synthesis.loop import KernelHandle, LoopConfig, synthesize_problem
@@ -107,7 +107,7 @@ def load_problem_sources(path: str | Path, num_problems: int | None = None
 # ---------------------------------------------------------------- summary
 
 
-def summarize_run(output_dir: str | Path) -> dict[str, Any]:
+def summarize_run(output_dir: str | Path) -> SynthesisSummary:
     """Counts over every record in a run's shards: kept/filtered, reasons, rounds."""
     store = ShardStore(output_dir)
     reasons: Counter = Counter()
@@ -144,35 +144,30 @@ def summarize_run(output_dir: str | Path) -> dict[str, Any]:
             problem_s += float(meta.get("duration_s", 0.0))
     ordered = {k: reasons.get(k, 0) for k in REASONS}
     ordered.update({k: v for k, v in reasons.items() if k not in ordered})
-    return {
-        "records": n, "kept": kept, "filtered": n - kept, "resolved": resolved,
-        "filter_reasons": ordered,
-        "io_keywords": dict(io_kw.most_common()),
-        "rounds_histogram": {str(k): rounds_all[k] for k in sorted(rounds_all)},
-        "rounds_histogram_kept": {str(k): rounds_kept[k] for k in sorted(rounds_kept)},
-        "round_status": dict(round_status.most_common()),
-        "stage2": dict(stage2.most_common()),
-        "hidden_tests": hidden, "final_tests": final_tests,
-        "problem_seconds": round(problem_s, 1),
-    }
+    return SynthesisSummary(
+        records=n, kept=kept, filtered=n - kept, resolved=resolved, filter_reasons=ordered,
+        io_keywords=dict(io_kw.most_common()),
+        rounds_histogram={str(k): rounds_all[k] for k in sorted(rounds_all)},
+        rounds_histogram_kept={str(k): rounds_kept[k] for k in sorted(rounds_kept)},
+        round_status=dict(round_status.most_common()), stage2=dict(stage2.most_common()),
+        hidden_tests=hidden, final_tests=final_tests, problem_seconds=round(problem_s, 1))
 
 
-def format_summary(s: dict[str, Any]) -> str:
-    lines = [f"records {s['records']}: kept {s['kept']}, filtered {s['filtered']} "
-             f"(resolved {s['resolved']})"]
+def format_summary(s: SynthesisSummary) -> str:
+    lines = [f"records {s.records}: kept {s.kept}, filtered {s.filtered} "
+             f"(resolved {s.resolved})"]
     lines.append("filtered by reason (a record may have several): " + ", ".join(
-        f"{k} {v}" for k, v in s["filter_reasons"].items()))
-    if s.get("io_keywords"):
-        lines.append("I/O keywords: " + ", ".join(f"{k} {v}" for k, v in s["io_keywords"].items()))
-    lines.append("rounds (all): " + ", ".join(f"{k}: {v}" for k, v in
-                                              s["rounds_histogram"].items()))
+        f"{k} {v}" for k, v in s.filter_reasons.items()))
+    if s.io_keywords:
+        lines.append("I/O keywords: " + ", ".join(f"{k} {v}" for k, v in s.io_keywords.items()))
+    lines.append("rounds (all): " + ", ".join(f"{k}: {v}" for k, v in s.rounds_histogram.items()))
     lines.append("rounds (kept): " + (", ".join(f"{k}: {v}" for k, v in
-                                                s["rounds_histogram_kept"].items()) or "-"))
-    lines.append(f"problem tests on the last round's code: {s['hidden_tests']}; "
-                 f"on the final answer: {s['final_tests']}")
-    if "wall_clock_s" in s:
-        lines.append(f"this invocation: {s['processed']} problem(s) in {s['wall_clock_s']:.1f} s, "
-                     f"{s['skipped_resumed']} skipped as already done, {s['errors']} error(s)")
+                                                s.rounds_histogram_kept.items()) or "-"))
+    lines.append(f"problem tests on the last round's code: {s.hidden_tests}; "
+                 f"on the final answer: {s.final_tests}")
+    if s.wall_clock_s is not None:
+        lines.append(f"this invocation: {s.processed} problem(s) in {s.wall_clock_s:.1f} s, "
+                     f"{s.skipped_resumed} skipped as already done, {s.errors} error(s)")
     return "\n".join(lines)
 
 
@@ -192,7 +187,7 @@ def synthesize(problems: Sequence[Problem], teacher: Teacher, output_dir: str | 
                config: SynthesisConfig | None = None, *, sources: dict[str, str] | None = None,
                kernel_pool: Any = None, limits: Any = None,
                open_session: Callable[[], ContextManager[Any]] | None = None
-               ) -> dict[str, Any]:
+               ) -> SynthesisSummary:
     """Synthesize a record for every problem not yet in ``output_dir``; returns the summary
     (also written to ``summary.json``).
 
@@ -272,16 +267,15 @@ def synthesize(problems: Sequence[Problem], teacher: Teacher, output_dir: str | 
     finally:
         if own_pool is not None:
             own_pool.close()
-        summary = summarize_run(output_dir)
-        summary.update(
-            teacher=teacher.name, problems=len(problems), skipped_resumed=skipped,
-            processed=counts["kept"] + counts["filtered"], errors=counts["errors"],
-            wall_clock_s=round(time.perf_counter() - started, 1), resume_scan=scan.as_dict())
         stats = getattr(teacher, "batch_stats", None)
-        if stats is not None and stats.calls:
-            summary["teacher_batches"] = {"calls": stats.calls,
-                                          "mean_batch": round(stats.mean_batch, 2)}
-        store.write_json("summary.json", summary)
+        summary = replace(
+            summarize_run(output_dir), teacher=teacher.name, problems=len(problems),
+            skipped_resumed=skipped, processed=counts["kept"] + counts["filtered"],
+            errors=counts["errors"], wall_clock_s=round(time.perf_counter() - started, 1),
+            resume_scan=scan.as_dict(),
+            teacher_batches={"calls": stats.calls, "mean_batch": round(stats.mean_batch, 2)}
+            if stats is not None and stats.calls else None)
+        summary.write(store.root)
         store.close()
     return summary
 
@@ -301,7 +295,7 @@ def build_teacher(cfg: SynthesisConfig) -> Teacher:
                         max_batch_size=cfg.max_batch_size)
 
 
-def run_synthesis(cfg: SynthesisConfig, teacher: Teacher | None = None) -> dict[str, Any]:
+def run_synthesis(cfg: SynthesisConfig, teacher: Teacher | None = None) -> SynthesisSummary:
     """The whole stage: the problems and the teacher of ``cfg``, then :func:`synthesize` into
     ``cfg.output_dir`` (resuming a run there); returns the summary."""
     problems, sources = load_problem_sources(cfg.problems, cfg.num_problems)
@@ -325,8 +319,8 @@ def _write_run_config(store: ShardStore, teacher: Teacher, cfg: SynthesisConfig,
     previous: list[dict[str, Any]] = []
     if path.exists():
         try:
-            previous = json.loads(path.read_text(encoding="utf-8")).get("invocations", [])
-        except (json.JSONDecodeError, AttributeError):
+            previous = read_json(path).get("invocations", [])
+        except (StageFileError, AttributeError):
             previous = []
     invocation = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "problems": num_problems,
                   "skipped_resumed": skipped, "resume_scan": scan}
@@ -335,6 +329,6 @@ def _write_run_config(store: ShardStore, teacher: Teacher, cfg: SynthesisConfig,
             k: teacher.describe().get(k) for k in identity}:
         log.warning("resuming %s with a different teacher than before: %s", store.root,
                     teacher.describe())
-    store.write_json("run.json", {
+    write_json(path, {
         "teacher": teacher.describe(), "config": asdict(cfg), "prompts": prompts.all_prompts(),
         "invocations": [*previous, {**invocation, "teacher": teacher.describe()}]})

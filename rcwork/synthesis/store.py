@@ -192,14 +192,6 @@ class ShardStore:
             fh.flush()
             os.fsync(fh.fileno())
 
-    def write_json(self, name: str, obj: Any) -> Path:
-        """Write a small JSON file atomically (temp file + rename)."""
-        path = self.root / name
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-        return path
-
 
 # ---------------------------------------------------------------- reading a run
 
