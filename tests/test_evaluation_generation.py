@@ -17,6 +17,7 @@ from rcwork.evaluation import load_benchmark, read_samples, write_samples
 from rcwork.evaluation.generation import (OpenAIBackend, Request, SamplingSettings,
                                           TransformersBackend, generate_samples)
 from rcwork.evaluation.prompts import build_prompt
+from rcwork.stage_files import EvaluationResults
 
 torch.set_num_threads(1)
 
@@ -36,7 +37,7 @@ def test_cli_generates_with_the_tiny_model_and_scores(tmp_path, capsys):
     for s in lines:
         assert s["prompt_style"] == "chat" and s["model"] == "tiny" and s["index"] == 0
         assert 1 <= s["n_tokens"] <= 12 and ("completion" in s or "solution" in s)
-    res = json.loads((out / "results.json").read_text())
+    res = EvaluationResults.read(out)
     assert set(res.problems) == {"HumanEval/0", "HumanEval/1", "HumanEval/2"}
     assert 0.0 <= res.pass_at_1 <= 1.0 and "pass@10" not in res.pass_at_k
     assert res.generation["generated"] == 3 and res.generation["model"] == "tiny"
@@ -250,7 +251,7 @@ def test_notebook_scores_a_file_compares_runs_and_generates(tmp_path):
         "model": None, "samples": str(b), "limit": 3, "out_dir": str(tmp_path / "b"),
         "compare_to": str(tmp_path / "a"), "timeout_s": 5.0}}, timeout_s=300)
     text = nb.read_text()
-    res = json.loads((tmp_path / "b" / "results.json").read_text())
+    res = EvaluationResults.read(tmp_path / "b")
     assert res.pass_at_1 == pytest.approx(1 / 3)
     assert res.flips["fixed"] == ["HumanEval/2"]
     assert res.finish_reasons == {"stop": 0, "length": 0, "unknown": 3}
@@ -260,7 +261,7 @@ def test_notebook_scores_a_file_compares_runs_and_generates(tmp_path):
     run_notebook("05_evaluate", tmp_path / "nb_gen", {"config": {
         "model": "tiny", "limit": 2, "max_new_tokens": 8, "batch_size": 2, "threads": 1,
         "out_dir": str(gen_out), "timeout_s": 5.0}}, timeout_s=300)
-    res = json.loads((gen_out / "results.json").read_text())
+    res = EvaluationResults.read(gen_out)
     assert len(res.problems) == 2 and res.generation["model"] == "tiny"
     # 8 new tokens end no chat answer of the random tiny model: every sample hit the limit.
     assert res.finish_reasons == {"stop": 0, "length": 2, "unknown": 0}
