@@ -106,7 +106,7 @@ def test_synthesize_through_transformers_serve(served, tmp_path):
     cfg = SynthesisConfig(max_rounds=2, max_new_tokens=128, workers=2,
                           filter_single_round=False, progress=False)
     summary = synthesize(problems, teacher, tmp_path / "run", cfg)
-    assert summary["records"] == 2 and summary["errors"] == 0
+    assert summary.records == 2 and summary.errors == 0
     records = read_run(tmp_path / "run", "kept") + read_run(tmp_path / "run", "filtered")
     assert sorted(r.metadata.extra["task_id"] for r in records) == sorted(
         p.task_id for p in problems)

@@ -33,6 +33,6 @@ def main(argv: list[str]) -> int:
         print(format_summary(summary))
         out = cfg.output_dir
         print(f"records in {out}/kept and {out}/filtered; summary in {out}/summary.json")
-        return 1 if summary["errors"] else 0
+        return 1 if summary.errors else 0
 
     return run_cli("rcwork synthesize", run)
