@@ -36,3 +36,26 @@ def checkpoint_info(model: str | Path) -> dict[str, Any]:
     if not isinstance(info, dict):
         raise ValueError(f"{path}: expected a JSON object")
     return info
+
+
+def resume_checkpoint(output_dir: str | Path, max_steps: int | None = None) -> str | None:
+    """The newest ``Trainer`` checkpoint under ``output_dir`` that still has steps to train.
+
+    ``max_steps`` is the run's target (``None`` or ≤ 0: the target each checkpoint recorded,
+    as an epoch-based run computes it).  A checkpoint already at the target is passed over:
+    ``Trainer`` resumed from it trains one step past ``max_steps`` (measured with
+    transformers 5), so the run resumes from the checkpoint before, or restarts.  A checkpoint
+    a kill cut short (no ``trainer_state.json``) is passed over too.
+    """
+    best: tuple[int, Path] | None = None
+    for ckpt in Path(output_dir).glob("checkpoint-*"):
+        state_path = ckpt / "trainer_state.json"
+        try:
+            state = json.loads(state_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        step = state.get("global_step", 0)
+        target = max_steps if max_steps and max_steps > 0 else state.get("max_steps", 0)
+        if step < target and (best is None or step > best[0]):
+            best = (step, ckpt)
+    return str(best[1]) if best else None

@@ -40,6 +40,7 @@ from pathlib import Path
 from queue import Empty, Queue
 from typing import Any, Iterator
 
+from rcwork.checkpoints import resume_checkpoint
 from rcwork.runs import REPO_ROOT, run_notebook
 from rcwork.stage_files import DistillMetrics, EvaluationResults, write_json
 from rcwork.sweep_spec import (PAIRS_FILE, Point, Spec, SpecError, parse_assignment,
@@ -432,25 +433,6 @@ def _resolve_paths(overrides: dict[str, Any]) -> dict[str, Any]:
 def _repo(path: str | Path) -> Path:
     path = Path(path)
     return path if path.is_absolute() else REPO_ROOT / path
-
-
-def resume_checkpoint(path: Path) -> str | None:
-    """The newest Trainer checkpoint under ``path`` that still has steps to train.
-
-    A checkpoint taken at the last step is passed over: ``Trainer`` resumed from it trains one
-    step past ``max_steps`` (measured with transformers 5), so the point resumes from the one
-    before, or restarts.
-    """
-    best: tuple[int, Path] | None = None
-    for ckpt in path.glob("checkpoint-*"):
-        state_path = ckpt / "trainer_state.json"
-        if not state_path.exists():  # a checkpoint the kill cut short
-            continue
-        state = json.loads(state_path.read_text())
-        step, last = state.get("global_step", 0), state.get("max_steps", 0)
-        if step < last and (best is None or step > best[0]):
-            best = (step, ckpt)
-    return str(best[1]) if best else None
 
 
 def _now() -> str:

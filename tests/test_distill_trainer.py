@@ -172,6 +172,30 @@ def test_cli_trains_and_writes_outputs(tmp_path):
     assert (out / "model" / "tokenizer.json").exists()
 
 
+def test_resume_last_never_trains_past_max_steps(tmp_path):
+    """A run killed after its last checkpoint (before metrics.json) resumes from the checkpoint
+    before it: resumed from the last one, Trainer would train one step too many."""
+    from rcwork.checkpoints import resume_checkpoint
+    from rcwork.cli import main
+
+    write_jsonl(toy_records(6), tmp_path / "records.jsonl")
+    out = tmp_path / "run"
+    args = ["distill", "--model", "tiny", "--data", str(tmp_path / "records.jsonl"),
+            "--output-dir", str(out), "--max-steps", "3", "--heldout", "0",
+            "--save-strategy", "steps", "--save-steps", "1", "--learning-rate", "1e-3",
+            "--report-to", "none", "--threads", "1",
+            "--measure-before", "false", "--measure-after", "false", "--resume", "last"]
+    assert main(args) == 0
+    assert sorted(p.name for p in out.glob("checkpoint-*")) == [
+        "checkpoint-1", "checkpoint-2", "checkpoint-3"]
+    assert resume_checkpoint(out) == str(out / "checkpoint-2")  # each records max_steps 3
+    assert resume_checkpoint(out, max_steps=5) == str(out / "checkpoint-3")  # a longer run
+    (out / "checkpoint-2" / "trainer_state.json").unlink()  # a save the kill cut short
+    assert resume_checkpoint(out, max_steps=3) == str(out / "checkpoint-1")
+    assert main(args) == 0
+    assert json.loads((out / "metrics.json").read_text())["steps"] == 3
+
+
 @pytest.mark.slow
 def test_notebook_runs_with_ci_parameters(tmp_path):
     from rcwork.runs import run_notebook

@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from rcwork.checkpoints import resume_checkpoint
 from rcwork.distill.data import TrainingData, load_training_data
 from rcwork.distill.loss import heldout_metrics
 from rcwork.distill.trainer import (DistillConfig, DistillTrainer, choose_attention,
@@ -61,10 +62,8 @@ def train(prep: Prepared) -> DistillMetrics | None:
     trainer = DistillTrainer(model=prep.model, args=cfg, train_dataset=prep.data.train,
                              eval_dataset=held or None, processing_class=tok)
     resume = cfg.resume or None
-    if resume == "last":
-        from transformers.trainer_utils import get_last_checkpoint
-
-        resume = get_last_checkpoint(cfg.output_dir)
+    if resume == "last":  # the newest checkpoint with steps left (None: start afresh)
+        resume = resume_checkpoint(cfg.output_dir, cfg.max_steps)
     before = (heldout_metrics(prep.model, tok, held, max_len=cfg.max_len)
               if held and cfg.measure_before else None)
     trainer.train(resume_from_checkpoint=resume)

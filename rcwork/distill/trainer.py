@@ -62,7 +62,8 @@ class DistillConfig(TrainingArguments):
                 "else the model's), sdpa, eager, flash_attention_2"})
     threads: int = field(default=0, metadata={"help": "torch CPU threads (0: leave as is)"})
     resume: str = field(default="", metadata={
-        "help": "a Trainer checkpoint folder, or 'last' for the newest in output_dir"})
+        "help": "a Trainer checkpoint folder, or 'last' for the newest in output_dir that has "
+                "steps left (none: start afresh)"})
     loss_normalization: str = field(default="per_term", metadata={
         "help": "joint: one token mean over teacher and student NTP targets together, as the "
                 "authors' trainer; per_term: each NTP term its own token mean.  The KL is a "

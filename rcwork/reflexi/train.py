@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rcwork.checkpoints import resume_checkpoint
 from rcwork.reflexi.config import ReinforceConfig
 from rcwork.reflexi.rewards import REWARD_WEIGHTS, TrajectoryRewards
 from rcwork.stage_files import ReinforceMetrics, read_json, write_json
@@ -66,7 +67,6 @@ def _mean(values: list[Any]) -> float | None:
 def reinforce(cfg: ReinforceConfig) -> ReinforceMetrics:
     """Run steps 1–5 of the module docstring; returns what ``metrics.json`` holds."""
     import torch
-    from transformers.trainer_utils import get_last_checkpoint
     from trl import GRPOTrainer
 
     from rcwork.models import load_model
@@ -107,7 +107,7 @@ def reinforce(cfg: ReinforceConfig) -> ReinforceMetrics:
               flush=True)
         return summary
 
-    last = get_last_checkpoint(str(out)) if before else None
+    last = resume_checkpoint(out, cfg.max_steps) if before else None
     if before:
         print(f"[reinforce] resuming from {last or start}", flush=True)
     else:
