@@ -171,3 +171,24 @@ def test_binary_sample_file(tmp_path, capsys):
                             str(tmp_path / "o")])
     assert rc == 2 and re.search(r"bin\.jsonl:1: field <bytes>: not UTF-8", err), err
 
+
+
+@pytest.mark.parametrize("content,want", [
+    ('{"pass_at_k": {"pass@1": 1.0},\n "n_problems": 1,,',
+     r"results\.json:2: field <record>: not JSON"),
+    (json.dumps({"pass_at_k": {}, "n_problems": 1, "n_samples": 1, "status_counts": {},
+                 "problems": {"HumanEval/0": {"n": "one", "correct": 1, "status": "passed"}}}),
+     r"results\.json \(problem HumanEval/0\): field n: expected int, got 'one'"),
+])
+def test_a_broken_stage_file_is_named_with_its_field(tmp_path, capsys, content, want):
+    """Another stage's file (here the run ``--compare_to`` names) is read through its typed view:
+    a file cut short or a field of the wrong type is one line naming the file and field."""
+    samples = tmp_path / "s.jsonl"
+    samples.write_text(_sample() + "\n")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "results.json").write_text(content)
+    rc, err = _run(capsys, ["evaluate", "--samples", str(samples), "--out_dir",
+                            str(tmp_path / "o"), "--limit", "1",
+                            "--compare_to", str(tmp_path / "other")])
+    assert rc == 2 and re.search(want, err), err
+    assert len(err.splitlines()) == 1
