@@ -19,8 +19,8 @@ from typing import Any, Callable
 import plotly.graph_objects as go
 
 from rcwork.stage_figures import distill_curves, synthesis_figures, verdict_grid
-from rcwork.stage_files import (DistillMetrics, PipelineRecord, SynthesisSummary, evaluation_runs,
-                                kept_records)
+from rcwork.stage_files import DistillMetrics, PipelineRecord, SynthesisSummary, evaluation_runs
+from rcwork.synthesis.store import read_run
 from rcwork.views import STYLE, html_table, record_html
 
 PAGE_CSS = """
@@ -79,7 +79,7 @@ def synthesis_section(d: Path) -> list[str | go.Figure]:
                  f"{summary.filtered} filtered, {summary.resolved} resolved.  Teacher: "
                  f"{html.escape(summary.teacher)}.</p>")
     parts += synthesis_figures(summary)
-    kept = kept_records(d)
+    kept = read_run(d)
     if kept:
         parts.append("<p>A kept sequence:</p>" + record_html(kept[0], style=False))
     return parts

@@ -4,7 +4,7 @@
 file                           written by                  typed view
 =============================  ==========================  =================================
 synthesis ``summary.json``     ``run_synthesis``           :class:`SynthesisSummary`
-synthesis ``kept/*.jsonl``     the synthesis shard store   :func:`kept_records`
+synthesis ``kept/*.jsonl``     the synthesis shard store   ``rcwork.synthesis.store.read_run``
 distillation ``metrics.json``  ``distill``                 :class:`DistillMetrics`
 evaluation ``results.json``    ``evaluate``                :class:`EvaluationResults`
 evaluation ``generation.json`` ``generate``                :func:`read_generation`
@@ -52,15 +52,19 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def write_json(path: str | Path, data: Any) -> Path:
-    """``data`` as indented JSON at ``path``, atomically; paths and other objects as text."""
+def write_text(path: str | Path, text: str) -> Path:
+    """Write through a temporary file and a rename, so a kill never leaves half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(_finite(data), indent=1, default=str, ensure_ascii=False),
-                   encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """``data`` as indented JSON at ``path``, atomically; paths and other objects as text."""
+    return write_text(path, json.dumps(_finite(data), indent=1, default=str, ensure_ascii=False))
 
 
 def read_json(path: str | Path) -> Any:
@@ -181,7 +185,6 @@ class StageFile:
         return write_json(self.path_in(path), self.to_dict())
 
 
-
 def _plain(value: Any) -> Any:
     if isinstance(value, StageFile):
         return value.to_dict()
@@ -222,14 +225,6 @@ class SynthesisSummary(StageFile):
     wall_clock_s: float | None = None
     resume_scan: dict[str, int] | None = None
     teacher_batches: dict[str, float] | None = None
-
-
-def kept_records(run_dir: str | Path) -> list:
-    """The kept reflection records of a synthesis run folder (``[]`` before any is kept)."""
-    from rcwork.records import read_records
-
-    kept = Path(run_dir) / "kept"
-    return read_records(kept) if kept.exists() and any(kept.glob("*.jsonl")) else []
 
 
 # ---- distillation -----------------------------------------------------------------------------

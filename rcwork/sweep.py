@@ -42,7 +42,7 @@ from typing import Any, Iterator
 
 from rcwork.checkpoints import resume_checkpoint
 from rcwork.runs import REPO_ROOT, run_notebook
-from rcwork.stage_files import DistillMetrics, EvaluationResults, write_json
+from rcwork.stage_files import DistillMetrics, EvaluationResults, write_json, write_text
 from rcwork.sweep_spec import (PAIRS_FILE, Point, Spec, SpecError, parse_assignment,
                                parse_scalar, parse_values, plan, read_spec_file, spec_from_dict,
                                validate)
@@ -324,7 +324,7 @@ def _run_sequential(p: Plan, todo: list[Point], cfg: SweepConfig, summary: dict)
         try:
             row = run_point(p, pt, commit=commit, keep_models=cfg.keep_models)
         except Exception as e:  # one broken point must not lose the others' runs
-            _write_text(run_dir(p, pt) / "error.txt", traceback.format_exc())
+            write_text(run_dir(p, pt) / "error.txt", traceback.format_exc())
             summary["failed"].append(pt.id)
             print(f"[sweep] {pt.id} failed: {type(e).__name__}: {e} "
                   f"(see {run_dir(p, pt) / 'error.txt'})", file=sys.stderr, flush=True)
@@ -439,12 +439,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _write_text(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename, so a kill never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def main(argv: list[str]) -> int:
