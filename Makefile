@@ -7,10 +7,11 @@ STAMP := $(VENV)/.installed
 RUN ?= runs/main
 PROFILE ?= demo
 
-# require.js and the Jupyter widgets HTML manager, so that the report's converted notebooks show
-# their widgets offline; pinned tarballs from the npm registry (too large for git), no npm
-# needed, unpacked into this ignored folder.
-WIDGET_JS := rcwork/_static/html-manager/embed-amd.js
+# require.js, the Jupyter widgets HTML manager and MathJax, so that the report and its converted
+# notebooks show their widgets and formulas offline; pinned tarballs from the npm registry (too
+# large for git), no npm needed, unpacked into this ignored folder.  VERSIONS is written last,
+# and names every package, so it stands for the whole set.
+WIDGET_JS := rcwork/_static/VERSIONS
 
 .PHONY: run test env bench clean-env chromium screenshots sweep
 
