@@ -108,12 +108,19 @@ def test_combined_reward_is_the_authors_weighting():
 
 # ---------------------------------------------------------------------------- the grammar
 
-def test_well_formed_trajectory():
+GOOD = trajectory("x = 1", "x = 2")
+
+
+@pytest.mark.parametrize("grammar, codes", [
+    ("authors", ["def f():\n    return 1", "def f():\n    return 2"]),   # stripped
+    ("strict", ["def f():\n    return 1\n", "def f():\n    return 2\n"]),  # as written
+])
+def test_well_formed_trajectory(grammar, codes):
     text = "\n  " + trajectory("def f():\n    return 1", "def f():\n    return 2") + "\n\n"
-    t = parse_trajectory(text)
+    t = parse_trajectory(text, grammar)
     assert t.well_formed, t.reason
     assert t.n_reflections == 1
-    assert t.answers == ["def f():\n    return 1\n", "def f():\n    return 2\n"]
+    assert t.answers == codes
     assert t.statuses == ["BUG_DETECTED"]
     assert format_score(t.well_formed) == 1.0
 
@@ -123,16 +130,20 @@ def test_answer_code_is_its_last_fenced_block():
             + "</answer><reflection>STATUS: OPTIMIZATION_ONLY</reflection><answer>"
             + code("x = 3") + "</answer>")
     t = parse_trajectory(text)
+    assert t.well_formed and t.answers == ["x = 2", "x = 3"]
+    t = parse_trajectory(text, "strict")
     assert t.well_formed and t.answers == ["x = 2\n", "x = 3\n"]
 
 
 def test_tags_close_lazily():
-    # The think closes at its first </think>; the rest is then trailing junk before <answer>.
-    text = "<think>a</think> b </think>" + "<answer>" + code("x=1") + "</answer>"
-    assert not parse_trajectory(text).well_formed
+    # The think closes at its first </think>; the rest is then junk before <answer>, which
+    # the strict grammar rejects and the authors' search skips.
+    text = GOOD.replace("</think>", "</think> b </think>", 1)
+    assert not parse_trajectory(text, "strict").well_formed
+    t = parse_trajectory(text)
+    assert t.well_formed and t.think == "plan" and t.skipped == ["b </think>"]
 
 
-GOOD = trajectory("x = 1", "x = 2")
 MALFORMED = {
     "unclosed think": GOOD.replace("</think>", ""),
     "no think": GOOD.split("</think>", 1)[1],
@@ -140,16 +151,16 @@ MALFORMED = {
     "fence without python": GOOD.replace("```python\nx = 1", "```\nx = 1"),
     "reflection without answer": GOOD + "\n<reflection>STATUS: BUG_DETECTED</reflection>",
     "trailing text": GOOD + "\nHope this helps!",
-    "text between elements": GOOD.replace("</think>\n", "</think> so:\n"),
     "no reflection": "<think>t</think><answer>" + code("x = 1") + "</answer>",
     "unclosed answer": GOOD[:-len("</answer>")],
     "empty": "",
 }
 
 
+@pytest.mark.parametrize("grammar", ["authors", "strict"])
 @pytest.mark.parametrize("kind", sorted(MALFORMED))
-def test_malformed_trajectories_score_zero(kind):
-    t = parse_trajectory(MALFORMED[kind])
+def test_malformed_trajectories_score_zero(kind, grammar):
+    t = parse_trajectory(MALFORMED[kind], grammar)
     assert not t.well_formed and t.reason
     assert t.n_reflections == 0
     assert combined_reward(t.well_formed, t.n_reflections, [0, 1]) == 0.0

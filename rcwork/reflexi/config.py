@@ -91,7 +91,12 @@ class ReinforceConfig(GRPOConfig):
     system_prompt: str = field(default=SYSTEM_PROMPT, metadata={
         "help": "the system message that spells out the think/answer/reflect format"})
 
-    # ---- rewards: sandboxed execution of each answer
+    # ---- rewards: how a completion is read, then sandboxed execution of each answer
+    reward_grammar: str = field(default="authors", metadata={
+        "help": "authors: the authors' released parser (unanchored searches; an answer's code "
+                "is its last fenced block of any language; stagnation at |r_prev - r_max| <= "
+                "eps); strict: the exact format the system prompt spells out, the last python "
+                "block, r_prev >= r_max (docs/reflexicoder.md)"})
     score_timeout_s: float = field(default=5.0, metadata={"help": "wall-clock limit per answer"})
     score_memory_mb: int = field(default=512, metadata={"help": "memory limit per answer"})
     score_workers: int = field(default=2, metadata={"help": "answers executed in parallel"})
@@ -146,6 +151,9 @@ class ReinforceConfig(GRPOConfig):
             self.activation_checkpointing = on_gpu
         if self.heldout < 0:
             raise ValueError(f"heldout must be >= 0, got {self.heldout}")
+        from rcwork.reflexi.trajectory import check_grammar
+
+        check_grammar(self.reward_grammar)
         if self.format_warmup_steps < 0:
             raise ValueError(f"format_warmup_steps must be >= 0, got {self.format_warmup_steps}")
         super().__post_init__()

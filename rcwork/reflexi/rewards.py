@@ -9,7 +9,9 @@ with hand-computed values and no model:
 * cycle-count regulation ``P(n)``: 0 if malformed or ``n = 0``; 1 for ``n ≤ 5``; beyond that
   ``1/(1 + α(n−3)^β) · exp(−γ(n−3)) · (1 − δ·sin(π/2·(n−3)))``;
 * iterative quality ``R = r_T + η Σ_{t=2..T} w_t m_t`` with ``w_t ∝ exp(λ(t−1))`` and ``m_t`` the
-  improvement / stagnation / decline term of ``d = r_t − r_{t−1}``;
+  improvement / stagnation / decline term of ``d = r_t − r_{t−1}``; a stagnation earns ``+h_pos``
+  when ``|r_{t−1} − r_max| ≤ ε`` (the authors' test, juyongjiang/ReflexiCoder
+  ``rewards_code/reflection.py`` line 201), ``−h_neg`` otherwise;
 * efficiency ``E = r_T/n + (r_T − r_1)/(max(1, n−1) + ε')``.
 
 Training sums three reward functions with TRL's ``reward_weights``: ``F`` (1.0), ``P·R`` (0.5)
@@ -19,6 +21,11 @@ and ``P·E`` (1.0) — the authors' combination, :func:`combined_reward` here.
 functions for ``GRPOTrainer``: each completion is parsed, each answer's code is run against the
 problem's tests in the sandbox (:class:`rcwork.reflexi.execution.AnswerScorer`, cached, so the
 three functions of one step execute each answer once).
+
+``reward_grammar`` picks how a completion is read (:mod:`rcwork.reflexi.trajectory`):
+``"authors"`` (the default) is the authors' released parser, code extraction and stagnation test;
+``"strict"`` is rcwork's earlier reading — the exact format, the last python block, and a
+stagnation at ``r_{t−1} ≥ r_max`` — kept for runs that want the prompt's format enforced.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from rcwork.reflexi.trajectory import Trajectory, parse_trajectory
+from rcwork.reflexi.trajectory import Trajectory, check_grammar, parse_trajectory
 
 # The authors' constants.
 ALPHA, BETA, GAMMA, DELTA = 0.1, 2.0, 0.05, 0.1            # P(n)
@@ -62,14 +69,25 @@ def cycle_regulation(well_formed: bool, n: int) -> float:
             * (1.0 - DELTA * math.sin(math.pi / 2 * x)))
 
 
-def step_term(previous: float, current: float) -> float:
+def at_best(previous: float, reward_grammar: str = "authors") -> bool:
+    """Whether a stagnating answer sits at the best score.
+
+    ``authors``: ``|r_{t−1} − r_max| ≤ ε`` (reflection.py line 201), so 0.99995 counts as the
+    best; ``strict``: ``r_{t−1} ≥ r_max``.  Equal while scores are 0 or 1.
+    """
+    if check_grammar(reward_grammar) == "authors":
+        return abs(previous - R_MAX) <= EPSILON
+    return previous >= R_MAX
+
+
+def step_term(previous: float, current: float, reward_grammar: str = "authors") -> float:
     """m_t of ``d = r_t − r_{t−1}``: improvement, stagnation (at the best score or not), decline."""
     d = current - previous
     if d > EPSILON:
         return math.tanh(d / SCALE)
     if d < -EPSILON:
         return -math.tanh(abs(d) / SCALE)
-    return H_POS if previous >= R_MAX else -H_NEG
+    return H_POS if at_best(previous, reward_grammar) else -H_NEG
 
 
 def time_weights(T: int) -> list[float]:
@@ -79,14 +97,16 @@ def time_weights(T: int) -> list[float]:
     return [w / total for w in raw]
 
 
-def iterative_quality(well_formed: bool, n: int, scores: Sequence[float]) -> float:
+def iterative_quality(well_formed: bool, n: int, scores: Sequence[float],
+                      reward_grammar: str = "authors") -> float:
     """R = r_T + η Σ_{t=2..T} w_t m_t (0 if malformed or no reflection)."""
     _check(n, scores)
     if not well_formed or n == 0:
         return 0.0
     T = len(scores)
     weights = time_weights(T)
-    shaped = sum(w * step_term(scores[t - 1], scores[t]) for w, t in zip(weights, range(1, T)))
+    shaped = sum(w * step_term(scores[t - 1], scores[t], reward_grammar)
+                 for w, t in zip(weights, range(1, T)))
     return scores[-1] + ETA * shaped
 
 
@@ -99,11 +119,13 @@ def efficiency(well_formed: bool, n: int, scores: Sequence[float]) -> float:
     return last / n + (last - first) / (max(1, n - 1) + EFFICIENCY_EPSILON)
 
 
-def combined_reward(well_formed: bool, n: int, scores: Sequence[float]) -> float:
+def combined_reward(well_formed: bool, n: int, scores: Sequence[float],
+                    reward_grammar: str = "authors") -> float:
     """The authors' training reward: F + 0.5·P·R + 1.0·P·E."""
     p = cycle_regulation(well_formed, n)
+    quality = iterative_quality(well_formed, n, scores, reward_grammar)
     return (REWARD_WEIGHTS["format_reward"] * format_score(well_formed)
-            + REWARD_WEIGHTS["quality_reward"] * p * iterative_quality(well_formed, n, scores)
+            + REWARD_WEIGHTS["quality_reward"] * p * quality
             + REWARD_WEIGHTS["efficiency_reward"] * p * efficiency(well_formed, n, scores))
 
 
@@ -139,35 +161,42 @@ class TrajectoryRewards:
     The dataset gives each prompt its tests in the columns ``task_id``, ``entry_point``,
     ``test`` and ``check_call`` (the :class:`rcwork.evaluation.BenchmarkProblem` fields);
     GRPOTrainer passes them as keyword lists aligned with ``completions``.  Only well-formed
-    trajectories are executed — a malformed one scores 0 on every component anyway.
+    trajectories are executed — a malformed one scores 0 on every component anyway — and an
+    answer without code (``""``: the authors' extraction found no block) scores 0 unexecuted, as
+    the authors' ``RewardCodeFn`` does (code_reward.py lines 303–306).
     """
 
-    def __init__(self, scorer: Any):
+    def __init__(self, scorer: Any, reward_grammar: str = "authors"):
         self.scorer = scorer
+        self.reward_grammar = check_grammar(reward_grammar)
+
+    def parse(self, completion: Any) -> Trajectory:
+        return parse_trajectory(completion_text(completion), self.reward_grammar)
 
     def score(self, completions: Sequence[Any], **columns: Any) -> list[Scored]:
         self.scorer.check_columns(columns)  # fail on a wrong dataset at step 1, not later
-        trajectories = [parse_trajectory(completion_text(c)) for c in completions]
+        trajectories = [self.parse(c) for c in completions]
         jobs = []
         for i, traj in enumerate(trajectories):
             if traj.well_formed:
                 problem = self.scorer.problem_from_columns(columns, i)
-                jobs.extend((i, code, problem) for code in traj.answers)
-        verdicts = self.scorer.score([(code, problem) for _, code, problem in jobs])
-        scores: list[list[float]] = [[] for _ in trajectories]
-        for (i, _, _), ok in zip(jobs, verdicts):
-            scores[i].append(1.0 if ok else 0.0)
+                jobs.extend((i, a, code, problem) for a, code in enumerate(traj.answers)
+                            if code)
+        verdicts = self.scorer.score([(code, problem) for _, _, code, problem in jobs])
+        scores: list[list[float]] = [[0.0] * len(t.answers) if t.well_formed else []
+                                     for t in trajectories]
+        for (i, a, _, _), ok in zip(jobs, verdicts):
+            scores[i][a] = 1.0 if ok else 0.0
         return [Scored(t, s) for t, s in zip(trajectories, scores)]
 
     def format_reward(self, completions: Sequence[Any], **kwargs: Any) -> list[float]:
         """F: 1 for a well-formed trajectory (no execution needed)."""
-        return [format_score(parse_trajectory(completion_text(c)).well_formed)
-                for c in completions]
+        return [format_score(self.parse(c).well_formed) for c in completions]
 
     def quality_reward(self, completions: Sequence[Any], **kwargs: Any) -> list[float]:
         """P(n)·R."""
         return [cycle_regulation(s.trajectory.well_formed, s.n)
-                * iterative_quality(s.trajectory.well_formed, s.n, s.scores)
+                * iterative_quality(s.trajectory.well_formed, s.n, s.scores, self.reward_grammar)
                 for s in self.score(completions, **kwargs)]
 
     def efficiency_reward(self, completions: Sequence[Any], **kwargs: Any) -> list[float]:

@@ -122,7 +122,7 @@ def reinforce(cfg: ReinforceConfig) -> ReinforceMetrics:
             before["warmed_up"] = measure("warmed_up")
         save_start(model, tokenizer, start)
         write_json(before_path, before)
-    rewards = TrajectoryRewards(scorer)
+    rewards = TrajectoryRewards(scorer, cfg.reward_grammar)
     trainer = GRPOTrainer(model=model, reward_funcs=rewards.functions(), args=cfg,
                           train_dataset=grpo_dataset(train, cfg.system_prompt),
                           processing_class=tokenizer)

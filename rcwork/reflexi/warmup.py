@@ -13,6 +13,14 @@ records (:mod:`rcwork.records`, e.g. ``data/reflections/seed.jsonl``):
   final answer's text) and the final code as its last answer, since the grammar needs at least
   one reflection.
 
+The prompt is the one GRPO samples from (:func:`rcwork.reflexi.data.chat_prompt`): the system
+prompt and the **bare problem** (the record's source instruction I), not the stage-1 reflection
+instruction RI the teacher saw — RI asks for assert tests and a Jupyter session, which neither
+GRPO nor evaluation ever show the model, so warming up on it would teach the format under a
+prompt the policy never meets.  Converted trajectories must be well formed under the *strict*
+grammar (:mod:`rcwork.reflexi.trajectory`): the warm-up teaches the format exactly as the system
+prompt spells it, which the authors' reward grammar also accepts.
+
 Execution blocks are dropped: a ReflexiCoder model has no executor at inference.  The analyses
 still quote what the kernel printed, which a model cannot know without running the code — an
 accepted imperfection of borrowing ReflectionCoder's data; the warm-up teaches the *format*, the
@@ -24,6 +32,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
+from rcwork.evaluation.benchmarks import BenchmarkProblem
 from rcwork.evaluation.prompts import sanitize
 from rcwork.records import ReflectionRecord, read_records
 from rcwork.reflexi.trajectory import STATUS_BUG, STATUS_OPTIMIZATION, parse_trajectory
@@ -57,7 +66,7 @@ def record_to_trajectory(record: ReflectionRecord) -> str:
         parts.append(f"<reflection>\nSTATUS: {STATUS_OPTIMIZATION}\n{note}\n</reflection>")
         parts.append(_answer(record.final_code()))
     text = "\n".join(parts)
-    traj = parse_trajectory(text)
+    traj = parse_trajectory(text, "strict")
     if not traj.well_formed:  # e.g. a record whose own text holds a closing tag
         raise ValueError(f"converted trajectory is malformed: {traj.reason}")
     return text
@@ -86,11 +95,22 @@ def warmup_rows(records: Sequence[ReflectionRecord], system_prompt: str, tokeniz
         if len(tokenizer(text, add_special_tokens=False)["input_ids"]) > max_tokens:
             counts["too_long"] += 1
             continue
-        rows.append({"prompt": [{"role": "system", "content": system_prompt},
-                                {"role": "user", "content": rec.instruction}],
+        rows.append({"prompt": warmup_prompt(rec, system_prompt, entry),
                      "completion": [{"role": "assistant", "content": text}]})
         counts["kept"] += 1
     return rows, counts
+
+
+def warmup_prompt(record: ReflectionRecord, system_prompt: str, entry_point: str = ""
+                  ) -> list[dict[str, str]]:
+    """The conversation GRPO would sample this record's problem with: the system prompt and
+    the bare problem I (``record.source_instruction``), built by GRPO's own prompt builder."""
+    from rcwork.reflexi.data import chat_prompt
+
+    problem = BenchmarkProblem(task_id=str(record.metadata.extra.get("task_id", "")), prompt="",
+                               instruction=record.source_instruction, entry_point=entry_point,
+                               test="")
+    return chat_prompt(problem, system_prompt)
 
 
 def _defined_name(code: str) -> str:
