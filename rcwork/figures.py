@@ -3,37 +3,25 @@ which render offline both in JupyterLab and in a static page)."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
+import numpy as np
 import plotly.graph_objects as go
 
 from rcwork.encoding import KIND_NAMES, PART_NAMES, Encoded
 
 
-def student_attention(hidden: Sequence[bool]) -> list[list[int]]:
-    """The student's attention mask, [query][key]: causal, and no one attends a hidden key.
-
-    A hidden query row keeps only its own diagonal (so softmax stays defined); it carries no loss.
-    """
-    n = len(hidden)
-    rows = []
-    for q in range(n):
-        if hidden[q]:
-            rows.append([1 if k == q else 0 for k in range(n)])
-        else:
-            rows.append([1 if k <= q and not hidden[k] else 0 for k in range(n)])
-    return rows
-
-
-def attention_mask_figure(enc: Encoded, hidden: Sequence[bool], tokens: Sequence[str],
+def attention_mask_figure(enc: Encoded, mask: Any, tokens: Sequence[str],
                           title: str = "student attention mask") -> go.Figure:
     """Heat map of which key each query may attend; hover names token, part and block kind.
 
-    ``tokens`` are the tokens' texts (``rcwork.tokentext.token_texts``), quoted in the hover.
+    ``mask`` is the ``(L, L)`` mask the trainer builds
+    (:func:`rcwork.distill.batching.student_attention_mask`); ``tokens`` are the tokens' texts
+    (``rcwork.tokentext.token_texts``), quoted in the hover.
     """
     labels = [f"{i}:{t!r} ({PART_NAMES[enc.part[i]]}/{KIND_NAMES[enc.kind[i]]})"
               for i, t in enumerate(tokens)]
-    fig = go.Figure(go.Heatmap(z=student_attention(hidden), x=labels, y=labels, showscale=False,
+    fig = go.Figure(go.Heatmap(z=np.asarray(mask, dtype=int), x=labels, y=labels, showscale=False,
                                colorscale=[[0, "#f4f4f4"], [1, "#2a6fdb"]],
                                hovertemplate="query %{y}<br>key %{x}<extra></extra>"))
     fig.update_layout(title=title, height=520, width=560, xaxis_showticklabels=False,
@@ -74,22 +62,19 @@ def mask_curves(samples: Sequence[Encoded], settings: dict[str, tuple[str, str]]
     return curves
 
 
-def attention_mask_png(hidden: Sequence[bool], *, size: int = 480) -> bytes:
-    """The student attention mask as a PNG (blue: may attend), for an ``ipywidgets.Image``.
+def attention_mask_png(mask: Any, *, size: int = 480) -> bytes:
+    """The student attention mask (the trainer's, as for :func:`attention_mask_figure`) as a
+    PNG (blue: may attend), for an ``ipywidgets.Image``.
 
     A picture rather than a plotly figure inside an ``Output`` widget: it redraws instantly on
     every slider move and needs no front-end extension.
     """
     import io
 
-    import numpy as np
     from PIL import Image
 
-    n = len(hidden)
-    h = np.asarray(hidden, dtype=bool)
-    allowed = np.tril(np.ones((n, n), dtype=bool)) & ~h[None, :]
-    allowed[h, :] = False
-    allowed[np.arange(n)[h], np.arange(n)[h]] = True
+    allowed = np.asarray(mask, dtype=bool)
+    n = allowed.shape[0]
     rgb = np.where(allowed[..., None], np.array([42, 111, 219], np.uint8),
                    np.array([244, 244, 244], np.uint8)).astype(np.uint8)
     img = Image.fromarray(rgb, "RGB")

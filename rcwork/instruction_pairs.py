@@ -24,11 +24,9 @@ import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from rcwork.paths import PROBLEMS, SEED_RECORDS, project_path
 from rcwork.problems import Problem, load_problems
 from rcwork.records import Block, InstructionPair, Metadata, ReflectionRecord, read_records
-
-PROBLEMS_DIR = "data/problems"
-SEED_RECORDS = "data/reflections/seed.jsonl"
 
 
 def mentions(problem: Problem, texts: Iterable[str]) -> bool:
@@ -61,10 +59,12 @@ def pair_to_json(pair: InstructionPair) -> dict:
         "metadata": {"source": pair.metadata.source, **pair.metadata.extra}}
 
 
-def write_problem_pairs(path: str | Path, problems: str | Path = PROBLEMS_DIR,
+def write_problem_pairs(path: str | Path, problems: str | Path = PROBLEMS,
                         exclude: Sequence[str | Path] = (SEED_RECORDS,)) -> dict:
     """Write the pairs of ``problems`` not solved by a record of the ``exclude`` files to
-    ``path`` (JSONL); returns counts and the excluded task ids (for the run's record)."""
+    ``path`` (JSONL); returns counts and the excluded task ids (for the run's record).
+    Relative inputs start at the project root (:mod:`rcwork.paths`)."""
+    problems, exclude = project_path(problems), [project_path(e) for e in exclude]
     records = [r for f in exclude for r in read_records(f)]
     pairs, excluded = problem_pairs(load_problems(problems), records)
     path = Path(path)

@@ -10,23 +10,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+from rcwork.paths import project_root
 
 
-def repo_path(path: str | Path) -> Path:
-    """A path as the lessons write it: relative ones start at the repository root.
-
-    papermill starts the kernel there, JupyterLab in ``notebooks/``; resolving against the root
-    makes a notebook's default parameters work in both.
-    """
-    path = Path(path)
-    return path if path.is_absolute() else REPO_ROOT / path
+def notebook_dir() -> Path:
+    return project_root() / "notebooks"
 
 
 def notebook_path(name: str) -> Path:
     """``"04_distill"`` or ``"04_distill.ipynb"`` → the lesson notebook's path."""
-    path = NOTEBOOK_DIR / (name if name.endswith(".ipynb") else f"{name}.ipynb")
+    path = notebook_dir() / (name if name.endswith(".ipynb") else f"{name}.ipynb")
     if not path.exists():
         raise FileNotFoundError(f"no notebook {path}")
     return path
@@ -36,8 +29,10 @@ def run_notebook(name: str, output_dir: str | Path, parameters: dict[str, Any] |
                  *, timeout_s: float | None = None, log_output: bool = False) -> Path:
     """Execute a lesson notebook with papermill; returns the executed copy's path.
 
-    The kernel starts in the repository root (notebooks use paths relative to it) with
-    ``PLOTLY_RENDERER=notebook`` so figures embed plotly.js and render offline.
+    The kernel starts in ``notebooks/``, as JupyterLab starts it (the stage configs resolve
+    relative paths against the project root, so the folder changes nothing but must not be
+    relied on), with ``PLOTLY_RENDERER=notebook`` so figures embed plotly.js and render
+    offline.
     """
     import papermill
 
@@ -50,7 +45,7 @@ def run_notebook(name: str, output_dir: str | Path, parameters: dict[str, Any] |
     os.environ["PLOTLY_RENDERER"] = renderer or "notebook"
     try:
         papermill.execute_notebook(str(src), str(out), parameters=parameters or {},
-                                   cwd=str(REPO_ROOT), kernel_name="python3",
+                                   cwd=str(notebook_dir()), kernel_name="python3",
                                    progress_bar=False, log_output=log_output,
                                    execution_timeout=timeout_s)
     finally:

@@ -41,7 +41,8 @@ from queue import Empty, Queue
 from typing import Any, Iterator
 
 from rcwork.checkpoints import resume_checkpoint
-from rcwork.runs import REPO_ROOT, run_notebook
+from rcwork.paths import project_path, project_root, resolve_paths
+from rcwork.runs import run_notebook
 from rcwork.stage_files import DistillMetrics, EvaluationResults, write_json, write_text
 from rcwork.sweep_spec import (PAIRS_FILE, Point, Spec, SpecError, parse_assignment,
                                parse_scalar, parse_values, plan, read_spec_file, spec_from_dict,
@@ -86,6 +87,7 @@ class SweepConfig:
     progress: bool = field(default=True, metadata={"help": "a progress bar across points"})
 
     def __post_init__(self) -> None:
+        resolve_paths(self, ("spec", "sweep_dir"))
         if self.evaluate not in ("spec", "on", "off"):
             raise ValueError(f"evaluate must be spec, on or off, got {self.evaluate!r}")
         if self.executor not in ("", "notebook", "inline"):
@@ -145,7 +147,7 @@ def make_plan(cfg: SweepConfig) -> Plan:
     elif cfg.evaluate == "on":
         data["evaluate"] = {**(data.get("evaluate") or {}), "enabled": True}
     spec = spec_from_dict(data, source=source)
-    sweep_dir = Path(cfg.sweep_dir or REPO_ROOT / "runs" / "sweeps" / spec.name).resolve()
+    sweep_dir = Path(cfg.sweep_dir or project_path(Path("runs") / "sweeps" / spec.name)).resolve()
     pairs = str(sweep_dir / PAIRS_FILE) if spec.instruction_pairs is not None else None
     points = plan(spec, pairs_path=pairs)
     validate(points, spec)
@@ -159,13 +161,13 @@ def write_instruction_pairs(p: Plan) -> None:
     """The spec's instruction pairs, written once into the sweep folder."""
     if p.spec.instruction_pairs is None or (p.sweep_dir / PAIRS_FILE).exists():
         return
-    from rcwork.instruction_pairs import PROBLEMS_DIR, SEED_RECORDS, write_problem_pairs
+    from rcwork.instruction_pairs import write_problem_pairs
+    from rcwork.paths import PROBLEMS, SEED_RECORDS
 
     opts = p.spec.instruction_pairs
     tmp = p.sweep_dir / (PAIRS_FILE + ".tmp")
-    summary = write_problem_pairs(
-        tmp, _repo(opts.get("problems", PROBLEMS_DIR)),
-        [_repo(e) for e in opts.get("exclude", [SEED_RECORDS])])
+    summary = write_problem_pairs(tmp, opts.get("problems", PROBLEMS),
+                                  opts.get("exclude", [SEED_RECORDS]))
     os.replace(tmp, p.sweep_dir / PAIRS_FILE)
     summary["path"] = str(p.sweep_dir / PAIRS_FILE)
     write_json(p.sweep_dir / "instruction_pairs.json", summary)
@@ -222,7 +224,7 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
     write_json(timing_path, timing)  # an attempt counts from its start: a killed one shows
     t_start = time.perf_counter()
     distill_dir = out / "distill"
-    overrides = {**_resolve_paths(point.distill), "output_dir": str(distill_dir)}
+    overrides = {**point.distill, "output_dir": str(distill_dir)}
     # metrics.json is the stage's last write (after the model): distillation finished before.
     reuse = (distill_dir / "metrics.json").exists()
     checkpoint = None if reuse else resume_checkpoint(distill_dir)
@@ -357,7 +359,7 @@ def _run_parallel(p: Plan, todo: list[Point], devices: list[str], cfg: SweepConf
                    "--point", pt.id, "--devices", "inprocess", "--progress", "false"]
             if cfg.keep_models:
                 cmd += ["--keep_models", "true"]
-            proc = subprocess.run(cmd, env=env, cwd=REPO_ROOT)
+            proc = subprocess.run(cmd, env=env, cwd=project_root())
             with lock:
                 summary["ran" if proc.returncode == 0 and is_done(p, pt) else "failed"].append(
                     pt.id)
@@ -408,7 +410,7 @@ def _select(p: Plan, wanted: list[str]) -> list[Point]:
 def code_commit() -> dict[str, Any]:
     """The repository's commit, and whether tracked files differ from it."""
     def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(REPO_ROOT), *args], capture_output=True,
+        return subprocess.run(["git", "-C", str(project_root()), *args], capture_output=True,
                               text=True, timeout=30).stdout.strip()
 
     try:
@@ -417,22 +419,6 @@ def code_commit() -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         sha, dirty = "", False
     return {"commit": sha or "unknown", "dirty": dirty}
-
-
-def _resolve_paths(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Data paths relative to the repository root, as the notebooks read them."""
-    out = dict(overrides)
-    if "data" in out:
-        data = out["data"] if isinstance(out["data"], list) else [out["data"]]
-        out["data"] = [str(_repo(d)) for d in data]
-    if out.get("instruction_data"):
-        out["instruction_data"] = str(_repo(out["instruction_data"]))
-    return out
-
-
-def _repo(path: str | Path) -> Path:
-    path = Path(path)
-    return path if path.is_absolute() else REPO_ROOT / path
 
 
 def _now() -> str:
@@ -444,7 +430,7 @@ def _now() -> str:
 def main(argv: list[str]) -> int:
     from rcwork.stages import parse_cli
 
-    cfg = parse_cli(SweepConfig, argv, prog="rcwork sweep", description=__doc__)
+    cfg = parse_cli(SweepConfig, argv, prog="rcwork sweep", stage="sweep", description=__doc__)
     summary = run_sweep(cfg)
     print(f"[sweep] {summary['sweep_dir']}: {summary['points']} points; ran "
           f"{len(summary['ran'])}, already done {len(summary['skipped'])}, failed "

@@ -12,6 +12,7 @@ import ipywidgets as W
 
 from rcwork.distill.masks import ORDERS, STRATEGIES, describe, hidden_tokens
 from rcwork.encoding import Encoded
+from rcwork.distill.batching import student_attention_mask
 from rcwork.figures import attention_mask_png
 from rcwork.records import ReflectionRecord
 from rcwork.tokentext import special_flags, token_texts
@@ -117,7 +118,7 @@ class MaskExplorer(W.VBox):
         self.summary.value = summary_line(describe(self.sample, hidden))
         self.tokens_view.value = encoded_html(self.sample, self.texts, hidden,
                                               special=self.special)
-        self.mask_view.value = attention_mask_png(hidden)
+        self.mask_view.value = attention_mask_png(student_attention_mask(self.sample, hidden))
 
 
 def summary_line(d: dict[str, int]) -> str:

@@ -37,10 +37,12 @@ import pytest
 
 from rcwork.distill.masks import describe, hidden_tokens
 from rcwork.encoding import encode_record
+from rcwork.distill.batching import student_attention_mask
 from rcwork.figures import attention_mask_png
 from rcwork.models import load_model
 from rcwork.records import read_records, write_jsonl
-from rcwork.runs import REPO_ROOT, run_notebook
+from rcwork.paths import project_root
+from rcwork.runs import run_notebook
 from rcwork.widgets import summary_line
 
 pytestmark = pytest.mark.slow
@@ -50,7 +52,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 LOCAL_SCHEMES = {"file", "data", "blob", "about"}
 BPE_MARKERS = ("Ġ", "Ċ")
-SEED = REPO_ROOT / "data" / "reflections" / "seed.jsonl"
+SEED = project_root() / "data" / "reflections" / "seed.jsonl"
 TIMEOUT_MS = 180_000  # generous: two cores are shared with other work
 
 
@@ -126,19 +128,16 @@ def lesson(tmp_path_factory):
     chosen = [records[i] for i in multi[:2] + single[:2]]
     path = tmp_path_factory.mktemp("lesson") / "records.jsonl"
     write_jsonl(chosen, path)
-    params = {"02_inspect": {"records_path": str(path), "model": "tiny"},
-              "03_mask_visualize": {"records_path": str(path), "model": "tiny",
-                                    "record_index": 0, "seed": 0}}
+    params = {"02_inspect": {"profile": "ci", "config": {"records": str(path)}},
+              "03_mask_visualize": {"profile": "ci",
+                                    "config": {"records": str(path), "record_index": 0}}}
     return {"records": chosen, "tokenizer": tokenizer, "params": params,
             "sample": encode_record(chosen[0], tokenizer).teacher}
 
 
 # ---------------------------------------------------------------------------------- report
 
-REINFORCE = {"preset": "cpu", "config": dict(
-    model="tiny", num_problems=6, heldout=2, max_steps=1, num_generations=2,
-    max_completion_length=24, heldout_max_new_tokens=24, format_warmup_steps=2,
-    warmup_max_tokens=1500)}
+REINFORCE = {"profile": "ci", "config": {"max_steps": 1}}
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +154,7 @@ def report(lesson, tmp_path_factory) -> Path:
     reinforce = {**REINFORCE, "config": {**REINFORCE["config"],
                                          "output_dir": str(run / "reinforce")}}
     run_notebook("06_reinforce", run / "notebooks", reinforce)
-    run_sweep(SweepConfig(spec=str(REPO_ROOT / "configs" / "sweeps" / "ci.toml"),
+    run_sweep(SweepConfig(spec=str(project_root() / "configs" / "sweeps" / "ci.toml"),
                           sweep_dir=str(run / "sweep"), progress=False))
     return build_report(run, tmp_path_factory.mktemp("reports") / "index.html",
                         title="browser test", sections=report_sections())
@@ -220,14 +219,21 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(lesson, tmp_path_factory):
-    """JupyterLab on a free loopback port, serving papermill-parameterised copies of 02 and 03
-    (the originals stay untouched: Lab saves what it runs)."""
+    """JupyterLab on a free loopback port, serving papermill-parameterised copies of every
+    lesson (the originals stay untouched: Lab saves what it runs).  The kernels start in the
+    served folder, not the repository: the lessons' default inputs must be found from there.
+    02 and 03 read the lesson's records; the others run the ``ci`` profile as it is, their
+    outputs in the served folder."""
     import papermill
 
     root = tmp_path_factory.mktemp("lab")
     home = root / ".lab"
-    for name, params in lesson["params"].items():
-        papermill.execute_notebook(str(REPO_ROOT / "notebooks" / f"{name}.ipynb"),
+    outputs = {"01_synthesize": "output_dir", "04_distill": "output_dir",
+               "05_evaluate": "out_dir", "06_reinforce": "output_dir"}
+    params = {**lesson["params"], **{name: {"profile": "ci", "config": {key: str(root / name)}}
+                                     for name, key in outputs.items()}}
+    for name, params in params.items():
+        papermill.execute_notebook(str(project_root() / "notebooks" / f"{name}.ipynb"),
                                    str(root / f"{name}.ipynb"), parameters=params,
                                    prepare_only=True, progress_bar=False)
     settings = home / "app-settings"
@@ -347,7 +353,8 @@ def expect_mask(page, sample, strategy: str, order: str, rate: float) -> list[bo
     page.wait_for_function(
         "([n]) => document.querySelectorAll('.rc-mask-explorer .rc-tokens "
         ".rc-tok.hidden').length === n", arg=[sum(hidden)])
-    png, deadline = attention_mask_png(hidden), time.monotonic() + TIMEOUT_MS / 1000
+    png = attention_mask_png(student_attention_mask(sample, hidden))
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
     while mask_image(page) != png:
         assert time.monotonic() < deadline, f"mask picture never matched {strategy}/{order}/{rate}"
         time.sleep(0.3)
@@ -381,6 +388,14 @@ def test_mask_explorer_in_jupyterlab(lab, lesson, page, shots):
     explorer.scroll_into_view_if_needed()
     page.screenshot(path=shots / "lab_03_mask_visualize.png")
     guard.check("03_mask_visualize in JupyterLab")
+
+
+@pytest.mark.parametrize("name", ["01_synthesize", "04_distill", "05_evaluate", "06_reinforce"])
+def test_lesson_runs_in_jupyterlab(lab, page, name):
+    """Every lesson, opened in Lab and run top to bottom, finishes without an error output."""
+    guard = Guard(page)
+    run_in_lab(page, lab, name)
+    guard.check(f"{name} in JupyterLab")
 
 
 def test_converted_notebook_keeps_widget_state(report):

@@ -203,7 +203,7 @@ def test_notebook_runs_with_ci_parameters(tmp_path):
     data = tmp_path / "records.jsonl"
     write_jsonl(toy_records(10), data)
     out = tmp_path / "run"
-    nb_path = run_notebook("04_distill", out, {"config": {
+    nb_path = run_notebook("04_distill", out, {"profile": "ci", "config": {
         "model": "tiny", "data": [str(data)], "heldout": 2, "max_steps": 4,
         "learning_rate": 2e-3, "max_len": 4096, "eval_strategy": "steps", "eval_steps": 2,
         "threads": 1, "report_to": "none", "output_dir": str(out)}})

@@ -247,7 +247,7 @@ def test_notebook_scores_a_file_compares_runs_and_generates(tmp_path):
                        {"task_id": problems[1].task_id, "completion": "    return []\n"},
                        {"task_id": problems[2].task_id,
                         "completion": raw[problems[2].task_id]["canonical_solution"]}])
-    nb = run_notebook("05_evaluate", tmp_path / "nb_score", {"config": {
+    nb = run_notebook("05_evaluate", tmp_path / "nb_score", {"profile": "ci", "config": {
         "model": None, "samples": str(b), "limit": 3, "out_dir": str(tmp_path / "b"),
         "compare_to": str(tmp_path / "a"), "timeout_s": 5.0}}, timeout_s=300)
     text = nb.read_text()
@@ -258,7 +258,7 @@ def test_notebook_scores_a_file_compares_runs_and_generates(tmp_path):
     assert "fixed: HumanEval/2" in text and "broken: HumanEval/0, HumanEval/1" in text
     assert "Plotly.newPlot" in text  # figures embedded as HTML (PLOTLY_RENDERER=notebook)
     gen_out = tmp_path / "gen"
-    run_notebook("05_evaluate", tmp_path / "nb_gen", {"config": {
+    run_notebook("05_evaluate", tmp_path / "nb_gen", {"profile": "ci", "config": {
         "model": "tiny", "limit": 2, "max_new_tokens": 8, "batch_size": 2, "threads": 1,
         "out_dir": str(gen_out), "timeout_s": 5.0}}, timeout_s=300)
     res = EvaluationResults.read(gen_out)

@@ -43,7 +43,8 @@ def test_02_inspect_runs_under_papermill(tmp_path):
     write_jsonl([make_record(i) for i in range(3)], path)
     with open(path, "a") as fh:
         fh.write("{broken\n")
-    out = run_notebook("02_inspect", tmp_path / "run", {"records_path": str(path)})
+    out = run_notebook("02_inspect", tmp_path / "run",
+                       {"profile": "ci", "config": {"records": str(path)}})
     nb = nbformat.read(out, as_version=4)
     text = "".join(o.get("text", "") for c in nb["cells"] for o in c.get("outputs", []))
     assert "read 3 record(s), skipped 1" in text
@@ -52,28 +53,39 @@ def test_02_inspect_runs_under_papermill(tmp_path):
     assert views, "the record browser widget was not displayed"
 
 
-def test_student_attention_mask_rules():
-    from rcwork.figures import student_attention
-
-    hidden = [False, True, False, True]
-    m = student_attention(hidden)
-    assert m[0] == [1, 0, 0, 0]
-    assert m[1] == [0, 1, 0, 0]  # a hidden query keeps only itself
-    assert m[2] == [1, 0, 1, 0]  # causal, and never attends a hidden key
-    assert m[3] == [0, 0, 0, 1]
-
-
-def test_attention_mask_png_matches_the_rules():
+def test_the_pictured_mask_is_the_trainers(tiny):
+    """03's picture comes from the trainer's own layout: a hidden key is never attended, the
+    rest is causal, and the sdpa mask the model gets in training is the same matrix."""
     import io
 
     import numpy as np
+    import torch
     from PIL import Image
 
-    from rcwork.figures import attention_mask_png, student_attention
+    from rcwork.distill.batching import (DistillBatch, DistillItem, attention_mask_4d, layout,
+                                         student_attention_mask)
+    from rcwork.distill.masks import hidden_tokens
+    from rcwork.encoding import encode_record
+    from rcwork.figures import attention_mask_png
+    from rcwork.paths import SEED_RECORDS, project_path
+    from rcwork.records import read_records
 
-    hidden = [False, True, False, True, False]
-    img = np.asarray(Image.open(io.BytesIO(attention_mask_png(hidden, size=5))))
-    assert (img[..., 0] < 100).astype(int).tolist() == student_attention(hidden)
+    _, tok = tiny
+    sample = encode_record(read_records(project_path(SEED_RECORDS))[0], tok).teacher
+    hidden = hidden_tokens(sample, "block", 0.5, order="EAC", seed=0)
+    assert any(hidden)
+    mask = student_attention_mask(sample, hidden).numpy()
+    n = len(sample)
+    h = np.asarray(hidden)
+    assert mask.shape == (n, n)
+    assert not mask[~h][:, h].any(), "a visible query attends a hidden key"
+    vis = np.flatnonzero(~h)
+    assert (mask[np.ix_(vis, vis)] == np.tril(np.ones((len(vis), len(vis)), bool))).all()
+    assert mask.diagonal().all()
+    lay = layout(DistillBatch([DistillItem(sample, list(hidden))]), "attention", "padded")
+    assert torch.equal(attention_mask_4d(lay.passes[-1])[0, 0, :n, :n], torch.from_numpy(mask))
+    img = np.asarray(Image.open(io.BytesIO(attention_mask_png(mask, size=n))))
+    assert ((img[..., 0] < 100) == mask).all()
 
 
 def test_mask_explorer_updates(tiny):
@@ -98,7 +110,7 @@ def test_03_mask_visualize_runs_under_papermill(tmp_path):
     path = tmp_path / "records.jsonl"
     write_jsonl([make_record(i) for i in range(3)], path)
     out = run_notebook("03_mask_visualize", tmp_path / "run",
-                       {"records_path": str(path), "model": "tiny"})
+                       {"profile": "ci", "config": {"records": str(path)}})
     nb = nbformat.read(out, as_version=4)
     html_out = [o for c in nb.cells for o in c.get("outputs", [])
                 if "text/html" in o.get("data", {})]

@@ -5,21 +5,23 @@ import re
 
 import pytest
 
-from rcwork.pipeline import PROFILES, STAGES, run_pipeline
+from rcwork.pipeline import STAGES, run_pipeline
+from rcwork.stages import read_profile
 
 
 @pytest.mark.slow
 def test_ci_pipeline_runs_every_stage_and_writes_the_report(tmp_path):
     run_dir, report = tmp_path / "run", tmp_path / "report" / "index.html"
     state = run_pipeline("ci", run_dir, report)
+    ci = read_profile("ci")
     assert [s for s in state.stages] == [s.name for s in STAGES]
     assert all(s["status"] == "done" for s in state.stages.values())
     assert (run_dir / "synthesize" / "summary.json").exists()
     metrics = json.loads((run_dir / "distill" / "metrics.json").read_text())
-    assert metrics["steps"] == PROFILES["ci"]["distill"]["max_steps"]
+    assert metrics["steps"] == ci["distill"]["max_steps"]
     for name in ("base", "distilled"):
         results = json.loads((run_dir / "evaluate" / name / "results.json").read_text())
-        assert results["n_problems"] == PROFILES["ci"]["evaluate"]["limit"]
+        assert results["n_problems"] == ci["evaluate"]["limit"]
     page = report.read_text()
     text = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ", page, flags=re.S)
     assert "Synthesis of reflection sequences" in text and "stage not run" not in text

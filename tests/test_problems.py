@@ -6,9 +6,9 @@ import pytest
 
 from rcwork.problems import load_problems
 from rcwork.records import RecordError
-from rcwork.runs import REPO_ROOT
+from rcwork.paths import project_root
 
-PROBLEMS = REPO_ROOT / "data" / "problems"
+PROBLEMS = project_root() / "data" / "problems"
 
 
 def test_seed_problem_set_shape():

@@ -9,10 +9,8 @@ from rcwork.runs import run_notebook
 @pytest.mark.slow
 def test_06_reinforce_runs_under_papermill(tmp_path):
     out_dir = tmp_path / "reinforce"
-    params = {"config": dict(model="tiny", num_problems=6, heldout=2, max_steps=2,
-                             num_generations=2, max_completion_length=24,
-                             heldout_max_new_tokens=24, format_warmup_steps=2,
-                             warmup_max_tokens=1500, output_dir=str(out_dir))}
+    # The ci profile: the tiny model, 2 GRPO steps of 2 completions, a 2-step warm-up.
+    params = {"profile": "ci", "config": {"output_dir": str(out_dir)}}
     out = run_notebook("06_reinforce", tmp_path / "run", params)
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]

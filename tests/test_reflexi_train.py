@@ -118,27 +118,27 @@ def test_cli_builds_the_config_from_its_fields():
     assert authors.lr_scheduler_kwargs == {"min_lr_rate": 0.1}
     assert authors.mask_truncated_completions and authors.temperature == 1.0
     assert authors.reward_weights == [1.0, 0.5, 1.0] and authors.format_warmup_steps == 0
-    cpu = parse(["--preset", "cpu", "--num_generations", "2", "--per_device_train_batch_size",
+    cpu = parse(["--config", "cpu", "--num_generations", "2", "--per_device_train_batch_size",
                  "2", "--output_dir", "x"])
-    assert cpu.num_generations == 2 and cpu.format_warmup_steps > 0
+    assert cpu.num_generations == 2 and cpu.format_warmup_steps > 0  # flags win over the file
     assert cpu.use_cpu and not cpu.bf16 and not cpu.activation_checkpointing
-    with pytest.raises(SystemExit):
-        parse(["--preset", "huge"])
+    with pytest.raises(ValueError, match="unknown profile 'huge'"):
+        parse(["--config", "huge"])
 
 
 @pytest.mark.slow
 def test_grpo_on_the_tiny_model_resumes_and_reports(tmp_path):
     import plotly.graph_objects as go
 
-    from rcwork.reflexi.config import ReinforceConfig
     from rcwork.reflexi.report import section
     from rcwork.reflexi.train import reinforce
+    from rcwork.stages import stage_config
 
     settings = dict(model="tiny", output_dir=str(tmp_path / "run"), num_problems=6, heldout=2,
                     max_completion_length=24, heldout_max_new_tokens=24, num_generations=2,
                     per_device_train_batch_size=2, format_warmup_steps=2,
                     warmup_max_tokens=1500, save_steps=2, score_timeout_s=5.0)
-    m = reinforce(ReinforceConfig.cpu_lesson(max_steps=2, **settings))
+    m = reinforce(stage_config("reinforce", "cpu", dict(max_steps=2, **settings)))
     out = tmp_path / "run"
     assert m.steps == 2 and m.resumed_from is None
     assert m.warmup["records"]["kept"] > 0 and len(m.warmup["loss"]) == 2
@@ -150,7 +150,7 @@ def test_grpo_on_the_tiny_model_resumes_and_reports(tmp_path):
     assert json.loads((out / "metrics.json").read_text())["steps"] == 2
     assert (out / "heldout_trained.jsonl").read_text().count("\n") == 2
 
-    m2 = reinforce(ReinforceConfig.cpu_lesson(max_steps=4, **settings))
+    m2 = reinforce(stage_config("reinforce", "cpu", dict(max_steps=4, **settings)))
     assert m2.resumed_from.endswith("checkpoint-2") and m2.steps == 4
     assert m2.heldout["base"] == m.heldout["base"]  # read back, not re-measured
     assert m2.curves["step"][-1] == 4
@@ -158,7 +158,7 @@ def test_grpo_on_the_tiny_model_resumes_and_reports(tmp_path):
     import shutil  # killed before any checkpoint: GRPO restarts from start/, no new warm-up
     for ckpt in out.glob("checkpoint-*"):
         shutil.rmtree(ckpt)
-    m3 = reinforce(ReinforceConfig.cpu_lesson(max_steps=1, **settings))
+    m3 = reinforce(stage_config("reinforce", "cpu", dict(max_steps=1, **settings)))
     assert m3.resumed_from is None and m3.steps == 1
     assert m3.warmup == m.warmup and m3.heldout["base"] == m.heldout["base"]
 

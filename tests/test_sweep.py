@@ -16,10 +16,10 @@ import pytest
 
 from rcwork.distill.masks import (THREE_STRATEGIES, check_strategy, hidden_tokens,
                                   step_strategy)
-from rcwork.runs import REPO_ROOT
+from rcwork.paths import project_root
 from rcwork.sweep_spec import SpecError, plan, spec_from_dict
 
-SEED = REPO_ROOT / "data" / "reflections" / "seed.jsonl"
+SEED = project_root() / "data" / "reflections" / "seed.jsonl"
 CURVES = {"upsample": {"upsample_k": "1..3"}, "order": {"order": ["EAC", "ECA", "ACE"]},
           "strategy": {"strategy": ["block", "three"]},
           "ablation": {"ablation": ["none", "no_reflection"]}}
@@ -158,7 +158,7 @@ def test_problem_pairs_leave_out_what_the_seed_records_solve(tmp_path):
     assert len(pairs) == summary["pairs"] and summary["pairs"] + len(summary["excluded"]) == 156
     assert summary["excluded"], "some seed records solve rcwork problems"
     seed_text = " ".join(r.source_instruction for r in read_records(SEED))
-    problems = {p.task_id: p for p in load_problems(REPO_ROOT / "data" / "problems")}
+    problems = {p.task_id: p for p in load_problems(project_root() / "data" / "problems")}
     for pair in pairs:
         p = problems[pair.metadata.extra["task_id"]]
         assert p.entry_point not in seed_text
@@ -185,7 +185,7 @@ def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.Popen([sys.executable, "-m", "rcwork", "sweep", "--spec", str(spec),
                              "--sweep_dir", str(sweep_dir), "--progress", "false"],
-                            cwd=REPO_ROOT, env=env, start_new_session=True,
+                            cwd=project_root(), env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     registry = sweep_dir / "registry.jsonl"
     try:

@@ -19,8 +19,8 @@ def test_01_synthesize_runs_under_papermill(tmp_path):
     problems = write_problems(tmp_path / "problems.jsonl", easy_problems(3))
     out = tmp_path / "synthesize"
     nb = run_notebook("01_synthesize", tmp_path / "executed",
-                      {"config": {**CI_PARAMETERS, "problems": str(problems),
-                                  "output_dir": str(out)}},
+                      {"profile": "ci", "config": {**CI_PARAMETERS, "problems": str(problems),
+                                                   "output_dir": str(out)}},
                       timeout_s=600)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["records"] == 2  # garbage from the tiny model: filtered, but reported

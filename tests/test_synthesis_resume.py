@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from rcwork.runs import REPO_ROOT
+from rcwork.paths import project_root
 from rcwork.synthesis import count_task_ids
 from tests.test_synthesis import easy_problems, write_problems
 
@@ -59,7 +59,7 @@ def test_sigkill_midway_then_resume_loses_and_duplicates_nothing(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1",
            "TOKENIZERS_PARALLELISM": "false"}
     log = open(tmp_path / "first.log", "w")
-    proc = subprocess.Popen(_cmd(src, out), cwd=REPO_ROOT, env=env, stdout=log,
+    proc = subprocess.Popen(_cmd(src, out), cwd=project_root(), env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 300
@@ -77,7 +77,7 @@ def test_sigkill_midway_then_resume_loses_and_duplicates_nothing(tmp_path):
     with shard.open("ab") as fh:
         fh.write(b'{"messages": [{"role": "user", "content": [{"type": "text", "cont')
 
-    second = subprocess.run(_cmd(src, out), cwd=REPO_ROOT, env=env, capture_output=True,
+    second = subprocess.run(_cmd(src, out), cwd=project_root(), env=env, capture_output=True,
                             text=True, timeout=600)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-3000:]
     counts = count_task_ids(out)

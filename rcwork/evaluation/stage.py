@@ -20,6 +20,7 @@ from typing import Any
 from rcwork.evaluation.benchmarks import BENCHMARKS, BenchmarkProblem, load_benchmark
 from rcwork.evaluation.samples import SampleFileError, read_samples
 from rcwork.evaluation.scoring import compare_results, evaluate_samples, load_results
+from rcwork.paths import resolve_paths
 from rcwork.stage_files import EvaluationResults, read_generation, write_generation
 
 
@@ -78,6 +79,9 @@ class EvaluateConfig:
         "help": "another run's results.json (or its folder): list the problems that flipped"})
 
     def __post_init__(self) -> None:
+        resolve_paths(self, ("problems", "out_dir", "samples", "compare_to"))
+        if self.limit is not None and self.limit < 0:
+            raise ValueError(f"limit must be >= 0 (the first N problems), got {self.limit}")
         if self.backend not in ("transformers", "openai", "vllm"):
             raise ValueError(f"backend must be transformers, openai or vllm, got "
                              f"{self.backend!r}")

@@ -6,8 +6,8 @@ this *is* a ``GRPOConfig``; the CLI (``rcwork reinforce``) is built from it with
 on any machine (docs/reflexicoder.md, "Training"): 8 generations, β 0.01, lr 5e-6 cosine down to
 0.1 × lr, temperature 1.0, truncated completions masked, reward weights 1.0 / 0.5 / 1.0, a system
 prompt that spells out the loop.  Their 8192 completion tokens are the default too; the CPU
-lesson (:data:`CPU_LESSON`, ``--preset cpu``) shrinks the group and the completions and turns on
-rcwork's format warm-up.
+lesson's profile (``configs/profiles/cpu.toml``, ``--config cpu``) shrinks the group and the
+completions and turns on rcwork's format warm-up.
 
 On a machine without CUDA the config switches itself to CPU (``use_cpu``, no bf16, no gradient
 checkpointing — TRL defaults both on) unless those were given explicitly.
@@ -16,10 +16,10 @@ checkpointing — TRL defaults both on) unless those were given explicitly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from trl import GRPOConfig
 
+from rcwork.paths import PROBLEMS, SEED_RECORDS, resolve_paths
 from rcwork.reflexi.rewards import REWARD_WEIGHTS
 
 SYSTEM_PROMPT = """\
@@ -55,14 +55,6 @@ Rules:
 - Every answer holds one ```python code block with the whole solution. Write nothing after the
   last </answer>."""
 
-# The CPU lesson (notebook 06 and ``--preset cpu``): SmolLM2-135M on two cores in minutes.
-CPU_LESSON: dict[str, Any] = dict(
-    num_generations=4, per_device_train_batch_size=4, max_completion_length=320,
-    max_steps=8, learning_rate=5e-6, format_warmup_steps=40, heldout=8,
-    heldout_max_new_tokens=320, num_problems=64, save_steps=4, save_total_limit=1,
-    logging_steps=1, report_to="none", threads=1)
-
-
 def _cuda_available() -> bool:
     import torch
 
@@ -78,7 +70,7 @@ class ReinforceConfig(GRPOConfig):
         "help": "tiny, embedded, a folder or a hub id (the policy to train)"})
     benchmark: str = field(default="problems", metadata={
         "help": "problems (rcwork problem files), humaneval, humaneval+, mbpp, mbpp+"})
-    problems: str | None = field(default="data/problems", metadata={
+    problems: str | None = field(default=PROBLEMS, metadata={
         "help": "problem file or folder (for 'problems', or a local EvalPlus-style file)"})
     num_problems: int | None = field(default=None, metadata={
         "help": "use only the first N problems (before the held-out split)"})
@@ -104,7 +96,7 @@ class ReinforceConfig(GRPOConfig):
     # ---- rcwork's addition: format warm-up (off in the authors' configuration)
     format_warmup_steps: int = field(default=0, metadata={
         "help": "SFT steps on well-formed trajectories before GRPO (0: off, as the authors)"})
-    warmup_records: str = field(default="data/reflections/seed.jsonl", metadata={
+    warmup_records: str = field(default=SEED_RECORDS, metadata={
         "help": "reflection records converted into trajectories for the warm-up"})
     warmup_learning_rate: float = field(default=1e-4, metadata={"help": "warm-up SFT lr"})
     warmup_batch_size: int = field(default=2, metadata={"help": "warm-up SFT batch size"})
@@ -142,6 +134,8 @@ class ReinforceConfig(GRPOConfig):
         "help": "activation (gradient) checkpointing (default: on with CUDA, off on CPU)"})
 
     def __post_init__(self) -> None:
+        resolve_paths(self, ("problems", "warmup_records", "output_dir")
+                      + (("deepspeed",) if isinstance(self.deepspeed, str) else ()))
         on_gpu = _cuda_available()
         if not on_gpu:
             self.use_cpu = True
@@ -157,8 +151,3 @@ class ReinforceConfig(GRPOConfig):
         if self.format_warmup_steps < 0:
             raise ValueError(f"format_warmup_steps must be >= 0, got {self.format_warmup_steps}")
         super().__post_init__()
-
-    @classmethod
-    def cpu_lesson(cls, **overrides: Any) -> "ReinforceConfig":
-        """The CPU lesson's settings (:data:`CPU_LESSON`), with ``overrides`` on top."""
-        return cls(**{**CPU_LESSON, **overrides})

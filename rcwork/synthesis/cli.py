@@ -1,6 +1,9 @@
 """``rcwork synthesize``: problems in, reflection records out (see rcwork.synthesis.run).
 
-Every flag is a field of :class:`rcwork.synthesis.run.SynthesisConfig`::
+Every flag is a field of :class:`rcwork.synthesis.run.SynthesisConfig`; ``--config PROFILE``
+(``demo``, ``ci``, ``gpu`` or a .toml file) starts from a profile's ``[synthesize]`` table::
+
+    rcwork synthesize --config demo --output_dir runs/syn
 
     rcwork synthesize --problems data/problems --num_problems 20 --output_dir runs/synthesize \\
         --teacher_backend transformers --teacher_model embedded --max_new_tokens 384
@@ -23,12 +26,13 @@ from rcwork.stages import parse_cli, run_cli
 def main(argv: list[str]) -> int:
     from rcwork.synthesis.run import SynthesisConfig, format_summary, run_synthesis
 
-    cfg = parse_cli(SynthesisConfig, argv, prog="rcwork synthesize", description=__doc__)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if cfg.teacher_backend == "transformers" and cfg.threads:
-        os.environ.setdefault("OMP_NUM_THREADS", str(cfg.threads))
 
     def run() -> int:
+        cfg = parse_cli(SynthesisConfig, argv, prog="rcwork synthesize", stage="synthesize",
+                        description=__doc__)
+        if cfg.teacher_backend == "transformers" and cfg.threads:
+            os.environ.setdefault("OMP_NUM_THREADS", str(cfg.threads))
         summary = run_synthesis(cfg)
         print(format_summary(summary))
         out = cfg.output_dir

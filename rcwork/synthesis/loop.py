@@ -210,15 +210,37 @@ def _tests_pass(code: str, problem: Problem, cfg: LoopConfig, trace: Trace) -> b
     return passed
 
 
+def opening_conversation(problem: Problem) -> Conversation:
+    """Stage 1's first turn: the system message, then RI (the reflection prompt with the
+    problem inside), which the record keeps as its instruction."""
+    return [{"role": "system", "content": prompts.SYSTEM},
+            {"role": "user", "content": prompts.STAGE1.format(instruction=problem.instruction)}]
+
+
+def judge_round(code: str, result: Any) -> tuple[str, str | None]:
+    """A round's verdict from its cell's result, and the message the teacher gets next
+    (``None`` when the round resolved the sequence).
+
+    ``ok``: the cell ran and ran an assert (the paper's criterion); ``no_assert``: it ran but
+    tested nothing; ``timeout``; otherwise the cell's status (``error``, ``dead``)."""
+    output = prompts.empty_output(result.text)
+    if result.status == "ok" and has_assert(code):
+        return "ok", None
+    if result.status == "ok":
+        return "no_assert", prompts.FEEDBACK_NO_ASSERT.format(output=output)
+    if result.status == "timeout":
+        return "timeout", prompts.FEEDBACK_TIMEOUT.format(output=output)
+    return result.status, prompts.FEEDBACK_ERROR.format(output=output)
+
+
 def synthesize_problem(problem: Problem, teacher: Teacher, executor: Executor,
                        config: LoopConfig | None = None, *, source: str = "") -> ReflectionRecord:
     """Run both stages for one problem and return its record (not yet filtered)."""
     cfg = config or LoopConfig()
     start = time.perf_counter()
     trace = Trace()
-    stage1 = prompts.STAGE1.format(instruction=problem.instruction)  # RI of the record
-    conv: Conversation = [{"role": "system", "content": prompts.SYSTEM},
-                          {"role": "user", "content": stage1}]
+    conv = opening_conversation(problem)
+    stage1 = conv[-1]["content"]  # RI of the record
     blocks: list[Block] = []
     resolved = False
     last_code: str | None = None
@@ -239,21 +261,12 @@ def synthesize_problem(problem: Problem, teacher: Teacher, executor: Executor,
         result = _run(executor, code, cfg, trace)
         last_output = result.text
         blocks.append(Block("execution", result.text))
-        output = prompts.empty_output(result.text)
-        if result.status == "ok" and has_assert(code):
-            trace.round_status.append("ok")
+        verdict, feedback = judge_round(code, result)
+        trace.round_status.append(verdict)
+        if feedback is None:
             resolved = True
             break
-        if result.status == "ok":
-            trace.round_status.append("no_assert")
-            feedback = prompts.FEEDBACK_NO_ASSERT
-        elif result.status == "timeout":
-            trace.round_status.append("timeout")
-            feedback = prompts.FEEDBACK_TIMEOUT
-        else:  # error, or the kernel died
-            trace.round_status.append(result.status)
-            feedback = prompts.FEEDBACK_ERROR
-        conv.append({"role": "user", "content": feedback.format(output=output)})
+        conv.append({"role": "user", "content": feedback})
 
     extra: dict[str, Any] = {"task_id": problem.task_id,
                              "prompt_version": prompts.PROMPT_VERSION}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import shutil
 import threading
 import time
 from collections import Counter
@@ -19,6 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Sequence
 
+from rcwork.paths import PROBLEMS, resolve_paths
 from rcwork.problems import Problem, load_problems
 from rcwork.stage_files import StageFileError, SynthesisSummary, read_json, write_json
 from rcwork.synthesis import prompts
@@ -37,7 +39,7 @@ class SynthesisConfig:
     ``rcwork synthesize`` flags, notebook 01's ``config`` parameter and the pipeline profiles
     are overrides of these fields (``rcwork.stages``)."""
 
-    problems: str = field(default="data/problems", metadata={
+    problems: str = field(default=PROBLEMS, metadata={
         "help": "a problems JSONL file or a directory of them"})
     num_problems: int | None = field(default=None, metadata={
         "help": "use only the first N problems"})
@@ -78,6 +80,11 @@ class SynthesisConfig:
     require_hidden_tests: bool = field(default=False, metadata={
         "help": "also filter records whose code fails the problem's own tests"})
     progress: bool = field(default=True, metadata={"help": "a progress bar"})
+    overwrite: bool = field(default=False, metadata={
+        "help": "delete output_dir first (else an existing run there is resumed)"})
+
+    def __post_init__(self) -> None:
+        resolve_paths(self, ("problems", "output_dir"))
 
     def loop_config(self) -> LoopConfig:
         return LoopConfig(max_rounds=self.max_rounds, max_new_tokens=self.max_new_tokens,
@@ -297,7 +304,10 @@ def build_teacher(cfg: SynthesisConfig) -> Teacher:
 
 def run_synthesis(cfg: SynthesisConfig, teacher: Teacher | None = None) -> SynthesisSummary:
     """The whole stage: the problems and the teacher of ``cfg``, then :func:`synthesize` into
-    ``cfg.output_dir`` (resuming a run there); returns the summary."""
+    ``cfg.output_dir`` (resuming a run there, unless ``cfg.overwrite`` deletes it first);
+    returns the summary."""
+    if cfg.overwrite and Path(cfg.output_dir).exists():
+        shutil.rmtree(cfg.output_dir)
     problems, sources = load_problem_sources(cfg.problems, cfg.num_problems)
     teacher = teacher if teacher is not None else build_teacher(cfg)
     return synthesize(problems, teacher, cfg.output_dir, cfg, sources=sources)
