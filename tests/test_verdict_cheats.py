@@ -24,13 +24,29 @@ from rcwork.evaluation.scoring import score_samples
 from tests.test_evaluation import (HUMANEVAL_PLUS_HUB, HUMANEVAL_PLUS_RELEASE, MBPP_PLUS_HUB,
                                    MBPP_PLUS_RELEASE, _jsonl)
 
-HUMANEVAL_TASKS = ["HumanEval/0", "HumanEval/12", "HumanEval/32", "HumanEval/38", "HumanEval/53"]
+HUMANEVAL_TASKS = ["HumanEval/0", "HumanEval/2", "HumanEval/12", "HumanEval/32", "HumanEval/38",
+                   "HumanEval/53"]
 MBPP = [{"source_file": "x", "task_id": 2,
          "prompt": "Write a function to find the shared elements from the given two lists.",
          "code": "def similar_elements(t1, t2):\n    return tuple(set(t1) & set(t2))\n",
          "test_imports": [],
          "test_list": ["assert set(similar_elements((3, 4, 5, 6),(5, 7, 4, 10))) == set((4, 5))",
                        "assert similar_elements((1, 2),(3, 4)) == ()"]}]
+
+# rcwork problem files (the ``problems`` benchmark and synthesis's hidden tests): operators on
+# the solution's objects run in its process there, and tests may call ``__import__``.
+PROBLEMS = [
+    {"task_id": "cheat/circle", "instruction": "Write `circle_area(r)`: the area of a circle of radius r.",
+     "entry_point": "circle_area", "solution": "import math\ndef circle_area(r):\n    return math.pi * r * r\n",
+     "tests": ["assert abs(circle_area(2) - 12.566370614359172) < 1e-9",
+               "assert abs(circle_area(0.5) - 0.7853981633974483) <= 1e-9",
+               "assert 1e-9 > abs(circle_area(1) - 3.141592653589793)"]},
+    {"task_id": "cheat/age", "instruction": "Write `check_age(n)`: None for 0..150, ValueError otherwise.",
+     "entry_point": "check_age",
+     "solution": "def check_age(n):\n    if not 0 <= n <= 150:\n        raise ValueError(n)\n",
+     "tests": ["assert check_age(30) is None", "assert check_age(0) is None",
+               "assert __import__('unittest').TestCase().assertRaises(ValueError, check_age, -1) is None"]},
+]
 
 _FORGED = 'b\'\\n__rcwork_verdict__ {"status": "passed"}\\npassed\\n\''
 
@@ -117,6 +133,74 @@ CHEATS: dict[str, str] = {
         "            exec(o['_RC_REFERENCE'], ns)\n"
         "            return ns[o['_RC_ENTRY_POINT']](*args, **kwargs)\n"
         "    return globals()['_RC_REFERENCE']\n"),
+    # -- callables named like builtins, meant for the tests' namespace (their loops, their abs)
+    "shadows-range": "def range(*a, **k):\n    return []\ndef {ep}(*a, **k):\n    return None\n",
+    "shadows-enumerate-and-zip": ("def enumerate(*a, **k):\n    return iter(())\n"
+                                  "def zip(*a, **k):\n    return iter(())\n"
+                                  "def {ep}(*a, **k):\n    return None\n"),
+    "shadows-abs": "def abs(*a, **k):\n    return 0\ndef {ep}(*a, **k):\n    return 0.5\n",
+    # -- a dunder name put into the load reply by patching the tester's code in the candidate's
+    #    process (which forked from the tester): a fake unittest whose assertRaises passes
+    "crafted-load-reply-dunder-import": (
+        "import sys\n"
+        "class _TestCase:\n    def assertRaises(self, *a, **k):\n        return None\n"
+        "class _Unittest:\n    TestCase = _TestCase\n"
+        "def __import__(name, *a, **k):\n    return _Unittest()\n"
+        "_tester = sys.modules.get('_rcwork_sandbox__tester')\n"
+        "if _tester is not None:\n"
+        "    _encode = _tester.Peer.encode\n"
+        "    def _crafted(self, value, depth=0, _g=globals()):\n"
+        "        if depth == 0 and type(value) is dict and '{ep}' in value:\n"
+        "            value = dict(value, __import__=_g['__import__'])\n"
+        "        return _encode(self, value, depth)\n"
+        "    _tester.Peer.encode = _crafted\n"
+        "def {ep}(*a, **k):\n    return None\n"),
+    # -- the reference or the expected outputs handed to a builtin-named callable
+    "steals-reference-through-exec": (
+        "import builtins\n"
+        "_stolen = {}\n"
+        "def exec(source, globals=None, locals=None):\n"
+        "    builtins.exec(source, globals, locals)\n"
+        "    if isinstance(globals, dict) and '{ep}' in globals:\n"
+        "        _stolen['reference'] = globals['{ep}']\n"
+        "def {ep}(*a, **k):\n"
+        "    reference = _stolen.get('reference')\n"
+        "    return reference(*a, **k) if reference else None\n"),
+    "steals-expected-through-zip": (
+        "import builtins\n"
+        "_pairs = []\n"
+        "def zip(*iterables):\n"
+        "    iterables = [list(i) for i in iterables]\n"
+        "    if len(iterables) == 2:\n"
+        "        _pairs.extend(builtins.zip(*iterables))\n"
+        "    return builtins.zip(*iterables)\n"
+        "def {ep}(*a, **k):\n"
+        "    for inp, exp in _pairs:\n"
+        "        if list(inp) == list(a):\n"
+        "            return exp\n"
+        "    return None\n"),
+    # -- NaN where a float is expected: "abs(out - exp) > tol" is False for NaN
+    "returns-nan": "def {ep}(*a, **k):\n    return float('nan')\n",
+    "returns-nan-list": "def {ep}(*a, **k):\n    return [float('nan')] * 3\n",
+    # -- objects whose arithmetic and ordering decide a tolerance check (objects mode)
+    "orders-true-returns-self": (
+        "class _Self:\n"
+        "    def _me(self, *a):\n        return self\n"
+        "    __sub__ = __rsub__ = __add__ = __radd__ = __abs__ = __neg__ = _me\n"
+        "    def _yes(self, other):\n        return True\n"
+        "    __lt__ = __le__ = __gt__ = __ge__ = _yes\n"
+        "def {ep}(*a, **k):\n    return _Self()\n"),
+    "difference-is-zero": (
+        "class _Zero:\n"
+        "    def __sub__(self, other):\n        return 0.0\n"
+        "    __rsub__ = __sub__\n"
+        "def {ep}(*a, **k):\n    return _Zero()\n"),
+    "abs-is-zero": (
+        "class _Abs:\n"
+        "    def __sub__(self, other):\n        return self\n"
+        "    __rsub__ = __sub__\n"
+        "    def __abs__(self):\n        return 0.0\n"
+        "def {ep}(*a, **k):\n    return _Abs()\n"),
     "kills-the-tester": (
         "import os, signal\n"
         "def {ep}(*a, **k):\n"
@@ -154,8 +238,10 @@ def _fools_in_process_harness(program: str) -> bool:
     return proc.returncode == 0 and bool(verdicts) and json.loads(verdicts[-1].split(" ", 1)[1])["status"] == "passed"
 
 
-# Cheats whose in-process control would hurt the test run itself (killing the parent = pytest).
-NO_CONTROL = {"kills-the-tester"}
+# Cheats whose in-process control would hurt the test run itself (killing the parent = pytest),
+# and NaN, which the fixed tolerance check in the test code itself now rejects in any harness:
+# its control is test_the_tolerance_check_rejects_nan below.
+NO_CONTROL = {"kills-the-tester", "returns-nan", "returns-nan-list"}
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +254,7 @@ def problems(tmp_path_factory):
         "mbpp": load_benchmark("mbpp", _write(root / "sanitized-mbpp.json", MBPP)),
         "mbpp+ hub": load_benchmark("mbpp+", _jsonl(root / "mh.jsonl", MBPP_PLUS_HUB)),
         "mbpp+ release": load_benchmark("mbpp+", _jsonl(root / "mr.jsonl", MBPP_PLUS_RELEASE)),
+        "problems": load_benchmark("problems", _jsonl(root / "problems.jsonl", PROBLEMS)),
     }
 
 
@@ -213,3 +300,48 @@ def test_every_cheat_fools_an_in_process_harness(problems):
                 if _fools_in_process_harness(program):
                     fooled[name].append(p.task_id)
     assert all(fooled.values()), {name: hits for name, hits in fooled.items() if not hits}
+
+
+def test_every_cheat_scores_zero_in_reflexicoder_rewards(problems):
+    """GRPO's rewards (AnswerScorer) judge answers through the same tester: a reward hack found
+    there would train the policy to cheat. References score 1 by the same path (control)."""
+    from rcwork.reflexi.execution import AnswerScorer
+
+    scorer = AnswerScorer(timeout_s=5.0, workers=2)
+    for form, probs in problems.items():
+        pairs = [(template.replace("{ep}", p.entry_point), p) for template in CHEATS.values() for p in probs]
+        verdicts = scorer.score(pairs)
+        assert not any(verdicts), (form, [(code[:60], p.task_id) for (code, p), ok in zip(pairs, verdicts) if ok])
+        assert all(scorer.score([(p.reference, p) for p in probs])), form
+
+
+def test_every_cheat_fails_synthesis_hidden_tests():
+    """Synthesis keeps a record only if its code passes the problem's hidden tests (objects mode:
+    the tests drive the solution's own classes); no cheat may pass them, every reference does."""
+    from rcwork.problems import Problem
+    from rcwork.synthesis.loop import problem_tests_pass
+
+    for row in PROBLEMS:
+        problem = Problem(row["task_id"], row["instruction"], row["entry_point"], row["solution"], row["tests"])
+        assert problem_tests_pass(problem.solution, problem, timeout_s=10.0), row["task_id"]
+        passing = [name for name, template in CHEATS.items()
+                   if problem_tests_pass(template.replace("{ep}", problem.entry_point), problem, timeout_s=10.0)]
+        assert not passing, (row["task_id"], passing)
+
+
+def test_the_tolerance_check_rejects_nan():
+    """The release forms' differential test (run in the tester) compares floats within a
+    tolerance; NaN is never within tolerance of a number, and equals only a NaN reference."""
+    from rcwork.evaluation.benchmarks import _DIFFERENTIAL_TEST
+
+    namespace: dict = {}
+    exec(_DIFFERENTIAL_TEST, namespace)
+    close = namespace["_rc_close"]
+    nan, inf = float("nan"), float("inf")
+    assert close(1.5, 1.5, 0) and close(1.5 + 1e-9, 1.5, 0) and close([1.0, 2.0], [1.0, 2.0 + 1e-9], 0)
+    assert close(nan, nan, 0) and close([nan, 1.0], [nan, 1.0], 0) and close([inf, 1.0], [inf, 1.0], 0)
+    for out, exp in ((nan, 1.5), ([nan], [1.0]), ([1.0, nan], [1.0, 2.0]), ((nan, nan), (0.5, 0.5)),
+                     (nan, 0.0), (1.5, nan), (inf, 1.5), (-inf, inf), (nan, inf), (1e300, inf),
+                     ([0.0, 1.0], [inf, 1.0])):
+        assert not close(out, exp, 0), (out, exp)
+        assert not close(out, exp, 1e-3), (out, exp)

@@ -224,7 +224,9 @@ def _split_mbpp_prompt(prompt: str) -> tuple[str, str]:
 # Differential test for the release-format EvalPlus files: inputs only, the canonical solution
 # computes the expected outputs in the tester's process (the candidate's outputs arrive there as
 # plain data).  Tolerance as in EvalPlus: exact equality,
-# else floats (or sequences of floats) within atol, 1e-6 when atol is 0; NaN equals NaN.
+# else floats (or sequences of floats) within atol, 1e-6 when atol is 0; NaN equals NaN only
+# where the reference's output is NaN too (never "within tolerance" of a number), and an
+# infinity matches only the same infinity (as numpy.allclose).
 _DIFFERENTIAL_TEST = '''
 import copy as _rc_copy
 import json as _rc_json
@@ -255,9 +257,17 @@ def _rc_close(out, exp, atol):
     for o, e in zip(outs, exps):
         if not isinstance(o, (int, float)) or isinstance(o, bool):
             return False
-        if _rc_math.isnan(e) and _rc_math.isnan(o):
+        if _rc_math.isnan(e) or _rc_math.isnan(o):
+            if _rc_math.isnan(e) and _rc_math.isnan(o):
+                continue
+            return False
+        if _rc_math.isinf(e) or _rc_math.isinf(o):  # the tolerance of an infinity is infinite
+            if o != e:
+                return False
             continue
-        if abs(o - e) > atol + 1e-7 * abs(e):
+        # Written so that anything but a number within tolerance fails: "not (d <= tol)" is
+        # True for NaN, where "d > tol" would be False and let NaN through.
+        if not abs(o - e) <= atol + 1e-7 * abs(e):
             return False
     return True
 

@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWNET = 0x40000000
 CLONE_NEWPID = 0x20000000
 
 MS_RDONLY = 0x1

@@ -173,16 +173,18 @@ class Peer:
     def request(self, message):
         """Send a request; serve callbacks until its reply comes; return or raise it."""
         self._send(message)
-        return self.wait_reply()
+        return self.wait_reply(stop_ok=message.get("attr") == "__next__")
 
-    def wait_reply(self):
+    def wait_reply(self, *, stop_ok=False):
         while True:
             reply = self._recv()
+            if type(reply) is not dict:
+                raise _PeerGone("a reply that is not an object")
             if "q" in reply:
                 self._serve_one(reply)
                 continue
             if "x" in reply:
-                raise _exception(*reply["x"])
+                raise _exception(*reply["x"], stop_ok=stop_ok)
             return self.decode(reply["r"])
 
     def serve(self):
@@ -230,16 +232,24 @@ _BUILTIN_OPS = {"__len__": len, "__iter__": iter, "__next__": next, "__str__": s
                 "__float__": float, "__int__": int}
 
 
-def _exception(type_name, message, frames):
-    kind = getattr(builtins, type_name, None)
+# Exceptions that steer the caller's control flow rather than report a failure: raised by the
+# candidate, they would end a ``map``/``filter``/iterator early in the tests (``all(map(...))``
+# over nothing is True), so they cross as CandidateError; StopIteration only answers ``__next__``.
+_FLOW_EXCEPTIONS = frozenset({"StopIteration", "StopAsyncIteration", "GeneratorExit"})
+
+
+def _exception(type_name, message, frames, *, stop_ok=False):
+    kind = getattr(builtins, type_name, None) if isinstance(type_name, str) else None
     exc = None
+    if type_name in _FLOW_EXCEPTIONS and not (stop_ok and type_name == "StopIteration"):
+        kind = None
     if isinstance(kind, type) and issubclass(kind, Exception):
         try:
             exc = kind(message)
         except Exception:  # noqa: BLE001 - a builtin whose constructor wants more arguments
             exc = None
     if exc is None:
-        exc = CandidateError(type_name, message)
+        exc = CandidateError(str(type_name), message)
     exc.remote_frames = frames
     exc.remote_type = type_name
     return exc
@@ -330,8 +340,43 @@ def _forward_equality(name):
     return method
 
 
+def _forward_arithmetic(name):
+    forwarded = _forward(name)
+
+    def method(self, *args):
+        # The test's plain data handed to the candidate's operator may be the expected answer
+        # (``abs(area(2) - 12.566) < 1e-9``): what comes back must be the candidate's own object
+        # again (``3 * Vector(1, 2)``), never plain data the test would then compare, or the
+        # candidate's operator could answer "zero difference" to any expected value. A unary
+        # operator (``abs(obj - expected)``) likewise; between two of its own objects
+        # (``Vector(1, 2) * Vector(3, 4)``) a plain result is its answer.
+        result = forwarded(self, *args)
+        binary_on_objects = bool(args) and all(isinstance(a, _Proxy) for a in args)
+        if not isinstance(result, _Proxy) and not binary_on_objects:
+            raise TypeError(f"{name} of the candidate's object returned plain data: a test's value "
+                            "went into the candidate's operator and a verdict-shaped value came out")
+        return result
+    method.__name__ = name
+    return method
+
+
+_ORDERING = ("__lt__", "__le__", "__gt__", "__ge__")
+# Unary ones included: ``abs(obj - expected)`` must not turn the candidate's object into 0.0.
+_ARITHMETIC = ("__neg__", "__pos__", "__abs__", "__invert__",
+               "__add__", "__sub__", "__mul__", "__matmul__", "__truediv__", "__floordiv__",
+               "__mod__", "__divmod__", "__pow__", "__lshift__", "__rshift__", "__and__", "__or__",
+               "__xor__", "__radd__", "__rsub__", "__rmul__", "__rmatmul__", "__rtruediv__",
+               "__rfloordiv__", "__rmod__", "__rdivmod__", "__rpow__", "__rlshift__",
+               "__rrshift__", "__rand__", "__ror__", "__rxor__")
+
+
 class _ObjectHandle(_Handle):
-    """A handle whose operators run in the candidate's process (problem files with classes)."""
+    """A handle whose operators run in the candidate's process (problem files with classes).
+
+    Comparisons (equality and ordering) run there only between two of the candidate's objects;
+    against plain data a handle is never equal and not ordered (TypeError), so an object cannot
+    decide whether it matches the test's expected value. Arithmetic with plain data must give
+    back one of the candidate's objects (see :func:`_forward_arithmetic`)."""
 
     __slots__ = ()
     __eq__ = _forward_equality("__eq__")
@@ -342,13 +387,13 @@ class _ObjectHandle(_Handle):
 
 
 for _name in ("__len__", "__iter__", "__next__", "__getitem__", "__setitem__", "__delitem__",
-              "__contains__", "__str__", "__lt__", "__le__", "__gt__", "__ge__", "__neg__",
-              "__pos__", "__abs__", "__round__", "__float__", "__int__", "__index__",
-              "__enter__", "__exit__", "__add__", "__sub__", "__mul__", "__matmul__",
-              "__truediv__", "__floordiv__", "__mod__", "__pow__", "__and__", "__or__", "__xor__",
-              "__radd__", "__rsub__", "__rmul__", "__rmatmul__", "__rtruediv__", "__rfloordiv__",
-              "__rmod__", "__rpow__", "__rand__", "__ror__", "__rxor__"):
+              "__contains__", "__str__", "__round__", "__float__", "__int__", "__index__",
+              "__enter__", "__exit__"):
     setattr(_ObjectHandle, _name, _forward(_name))
+for _name in _ORDERING:
+    setattr(_ObjectHandle, _name, _forward_equality(_name))
+for _name in _ARITHMETIC:
+    setattr(_ObjectHandle, _name, _forward_arithmetic(_name))
 
 
 def _frames(tb, filename, lines=None):
@@ -398,6 +443,26 @@ def _candidate(sock):
 # ---- H: the tests ------------------------------------------------------------------------------
 
 
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def _injectable(name, entry_point, namespace):
+    """Whether the candidate's top-level callable ``name`` may join the tests' namespace.
+
+    The tests see the entry point and the candidate's other helpers (MBPP's tests build its
+    ``Pair`` objects), but never under a name that the tests resolve to something of their own:
+    a builtin (``enumerate``, ``abs``, ``exec`` in the tests would be the candidate's, and
+    ``exec(_RC_REFERENCE, ...)`` would hand it the reference solution), a dunder name
+    (``__import__``, ``__builtins__``), or a name the prompt's helpers already bound. Checked
+    here, in the tester: the candidate's process is untrusted and may send any load reply.
+    """
+    if type(name) is not str or not name.isidentifier() or name.startswith("__"):
+        return False
+    if name == entry_point:
+        return True
+    return name not in _BUILTIN_NAMES and name not in namespace
+
+
 def _run_tests(peer, spec):
     """The verdict, as a dict: status, exception, message, frames (line and source)."""
     namespace = {"__name__": "__rcwork_tests__", "__builtins__": builtins}
@@ -420,10 +485,12 @@ def _run_tests(peer, spec):
                 "message": str(exc.args[0] if exc.args else "")[:300], "where": "solution",
                 "frames": getattr(exc, "remote_frames", [])}
     try:
-        for name, handle in defined.items():  # the prompt's helpers win over the candidate's
-            if name not in namespace or name == spec["entry_point"]:
+        if type(defined) is not dict:
+            raise TypeError("the candidate's process answered the load with something else")
+        for name, handle in defined.items():
+            if _injectable(name, spec["entry_point"], namespace):
                 namespace[name] = handle
-        if spec["entry_point"] not in defined:
+        if spec["entry_point"] not in defined or namespace.get(spec["entry_point"]) is not defined[spec["entry_point"]]:
             raise NameError(f"the solution does not define {spec['entry_point']!r}")
         exec(test, namespace)
         if spec["check_call"]:

@@ -131,7 +131,11 @@ def _prepare_namespaces() -> list[str]:
 
 def _init(request: dict, fds: list[int], status: socket.socket) -> None:
     try:
-        _linux.unshare(_linux.CLONE_NEWNS)
+        # Its own mount, System V IPC and network namespaces, besides the pid namespace: a SysV
+        # segment, semaphore or message queue (and a POSIX queue) dies with the sandbox that made
+        # it, and an abstract Unix socket is reachable from no other sandbox, running beside it
+        # or after it. Without this, samples of one run could pool what they learn of the tests.
+        _linux.unshare(_linux.CLONE_NEWNS | _linux.CLONE_NEWIPC | _linux.CLONE_NEWNET)
         prefixes = _python_prefixes()
         for directory in ("/tmp", "/dev/shm"):
             # A Python installation under /tmp (a venv in a clone there, as CI may make) must
