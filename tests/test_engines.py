@@ -165,7 +165,7 @@ def test_openai_engine_reads_the_key_at_call_time_and_never_keeps_it(stub, monke
 def test_synthesis_run_files_never_hold_the_key(stub, monkeypatch, tmp_path):
     from rcwork.sandbox import KernelPool, Limits
     from rcwork.synthesis import SynthesisConfig, synthesize
-    from tests.test_synthesis import easy_problems
+    from tests.helpers import easy_problems
 
     secret = "sk-run-files-secret-3333"
     monkeypatch.setenv("RCWORK_RUN_KEY", secret)

@@ -18,6 +18,8 @@ from rcwork.evaluation.scoring import compare_results, mean_pass_at_k, pass_at_k
     SampleResult
 from rcwork.stage_files import EvaluationResults
 from rcwork.textformat import END_OF_BLOCK, END_OF_MESSAGE
+from tests.helpers import (ADD_PROMPT, HUMANEVAL_PLUS_HUB, HUMANEVAL_PLUS_RELEASE, MBPP_PLUS_HUB,
+                           MBPP_PLUS_RELEASE, write_jsonl_rows)
 
 # -------------------------------------------------------------------------- pass@k
 
@@ -65,33 +67,6 @@ def _gz_jsonl(path, rows):
         for r in rows:
             fh.write(json.dumps(r) + "\n")
     return path
-
-
-def _jsonl(path, rows):
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
-ADD_PROMPT = 'def add(a: int, b: int) -> int:\n    """Return a + b.\n    >>> add(1, 2)\n    3\n    """\n'
-# The hub form of HumanEval+ (evalplus/humanevalplus): `test` defines check(candidate) with the
-# base and plus inputs and their expected outputs.
-HUMANEVAL_PLUS_HUB = [{
-    "task_id": "HumanEval/0", "prompt": ADD_PROMPT, "canonical_solution": "    return a + b\n",
-    "entry_point": "add",
-    "test": ("def check(candidate):\n    inputs = [[1, 2], [0, 0], [-5, 3], [10**6, 1]]\n"
-             "    results = [3, 0, -2, 1000001]\n"
-             "    for inp, exp in zip(inputs, results):\n"
-             "        assert candidate(*inp) == exp\n"),
-}]
-# The release form (HumanEvalPlus-v0.1.x.jsonl.gz): inputs, no expected outputs.
-HUMANEVAL_PLUS_RELEASE = [{
-    "task_id": "HumanEval/1",
-    "prompt": 'def mean(xs: list) -> float:\n    """Arithmetic mean of a non-empty list."""\n',
-    "entry_point": "mean", "canonical_solution": "    return sum(xs) / len(xs)\n",
-    "contract": "", "base_input": [[[1.0, 2.0]], [[3]]],
-    "plus_input": [[[0.1, 0.2, 0.3]], [[1e9, -1e9, 1.0]]], "atol": 0,
-    "test": "def check(candidate):\n    assert candidate([1.0, 2.0]) == 1.5\n",
-}]
 
 
 def test_humaneval_from_the_package_has_164_problems():
@@ -142,34 +117,12 @@ def test_mbpp_loaders_read_google_and_evalplus_files(tmp_path):
              "test_setup_code": "", "challenge_test_list": [],
              "test_list": ['assert remove_Occ("hello","l") == "heo"',
                            'assert remove_Occ("abcda","a") == "bcd"']}]
-    (q,) = load_benchmark("mbpp", _jsonl(tmp_path / "mbpp.jsonl", full))
+    (q,) = load_benchmark("mbpp", write_jsonl_rows(tmp_path / "mbpp.jsonl", full))
     assert q.task_id == "Mbpp/11" and q.entry_point == "remove_Occ"
 
 
-MBPP_PLUS_HUB = [{
-    "task_id": 3, "code": "import math\ndef is_not_prime(n):\n    if n < 2:\n        return True\n"
-    "    return any(n % i == 0 for i in range(2, int(math.sqrt(n)) + 1))\n",
-    "prompt": "Write a python function to identify non-prime numbers.", "source_file": "x",
-    "test_imports": [], "test_list": ["assert is_not_prime(2) == False", "assert is_not_prime(10) == True"],
-    "test": ("inputs = [[2], [10], [35], [37]]\nresults = [False, True, True, False]\n"
-             "for i, (inp, exp) in enumerate(zip(inputs, results)):\n"
-             "    assert is_not_prime(*inp) == exp\n"),
-}]
-MBPP_PLUS_RELEASE = [{
-    "task_id": "Mbpp/4",
-    "prompt": '"""\nWrite a function to find the n largest integers from a given list of numbers, '
-              'returned in descending order.\nassert heap_queue_largest( [25, 35, 22, 85, 14, 65, '
-              '75, 22, 58],3)==[85, 75, 65]\n"""\n',
-    "entry_point": "heap_queue_largest",
-    "canonical_solution": "import heapq as hq\ndef heap_queue_largest(nums: list,n: int) -> list:\n"
-                          "  largest_nums = hq.nlargest(n, nums)\n  return largest_nums\n",
-    "base_input": [[[25, 35, 22, 85, 14, 65, 75, 22, 58], 3]],
-    "plus_input": [[[1, 2, 3], 2], [[5, 5, 5], 1]], "atol": 0, "contract": "",
-}]
-
-
 def test_mbpp_plus_loader_reads_both_evalplus_forms(tmp_path):
-    path = _jsonl(tmp_path / "MbppPlus.jsonl", MBPP_PLUS_HUB + MBPP_PLUS_RELEASE)
+    path = write_jsonl_rows(tmp_path / "MbppPlus.jsonl", MBPP_PLUS_HUB + MBPP_PLUS_RELEASE)
     hub, release = load_benchmark("mbpp+", path)
     assert hub.task_id == "Mbpp/3" and hub.entry_point == "is_not_prime" and not hub.check_call
     assert hub.instruction.endswith("```python\nassert is_not_prime(2) == False\n```")
@@ -183,7 +136,7 @@ def test_rcwork_problem_files_load_as_a_benchmark(tmp_path):
     rows = [{"task_id": "t/1", "instruction": "Write `double(x)` returning 2*x.",
              "entry_point": "double", "solution": "def double(x):\n    return 2 * x\n",
              "tests": ["assert double(1) == 2", "assert double(0) == 0", "assert double(-2) == -4"]}]
-    (p,) = load_benchmark("problems", _jsonl(tmp_path / "p.jsonl", rows))
+    (p,) = load_benchmark("problems", write_jsonl_rows(tmp_path / "p.jsonl", rows))
     assert p.prompt == "" and p.instruction == rows[0]["instruction"]
     assert p.test_program("def double(x): return x + x") .endswith("assert double(-2) == -4\n")
     with pytest.raises(ValueError):
@@ -290,7 +243,7 @@ def test_post_processing_whole_function_body_and_completion():
 
 
 def test_post_processing_instruction_problems_give_solutions(tmp_path):
-    mbpp = load_benchmark("mbpp+", _jsonl(tmp_path / "m.jsonl", MBPP_PLUS_HUB))[0]
+    mbpp = load_benchmark("mbpp+", write_jsonl_rows(tmp_path / "m.jsonl", MBPP_PLUS_HUB))[0]
     s = response_to_sample(mbpp, build_prompt(mbpp, "chat", _Tok()),
                            "def is_not_prime(n):\n    return n < 2\n\nif __name__ == '__main__':\n"
                            "    print(is_not_prime(4))\n```")
@@ -324,7 +277,7 @@ def test_sample_writer_appends_and_resume_sees_indices(tmp_path):
 
 
 def test_read_samples_numbers_files_without_index_and_rejects_bad_lines(tmp_path):
-    path = _jsonl(tmp_path / "s.jsonl", [{"task_id": "A", "completion": "1"},
+    path = write_jsonl_rows(tmp_path / "s.jsonl", [{"task_id": "A", "completion": "1"},
                                          {"task_id": "B", "completion": "2"},
                                          {"task_id": "A", "completion": "3"}])
     assert [(s["task_id"], s["index"]) for s in read_samples(path)] == \

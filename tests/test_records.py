@@ -2,29 +2,11 @@ import json
 
 import pytest
 
-from rcwork.records import (Block, InstructionPair, Message, Metadata, ReadReport, RecordError,
-                            ReflectionRecord, from_dataset, from_messages, read_jsonl,
+from rcwork.records import (Block, InstructionPair, Metadata, ReadReport, RecordError,
+                            from_dataset, from_messages, read_jsonl,
                             read_pairs_jsonl, read_parquet, read_records, to_dataset,
                             to_messages, write_jsonl, write_parquet)
-
-
-def make_record(i: int = 0) -> ReflectionRecord:
-    return ReflectionRecord(
-        instruction=f"Write `f{i}(x)` returning x + 1.",
-        reflection=[Message("assistant", [
-            Block("text", "Plan: add one."),
-            Block("code", f"def f{i}(x):\n    return x + 2\nassert f{i}(1) == 2"),
-            Block("execution", "AssertionError"),
-            Block("text", "Off by one."),
-            Block("code", f"def f{i}(x):\n    return x + 1\nassert f{i}(1) == 2\nprint('ok')"),
-            Block("execution", "ok\n"),
-        ])],
-        reanswer_instruction="Give the final code.",
-        final=[Block("text", "Final:"), Block("code", f"def f{i}(x):\n    return x + 1")],
-        metadata=Metadata(source="test", teacher="hand", rounds=2, resolved=True,
-                          extra={"task_id": f"t/{i}", "nested": {"a": [1, 2]}}),
-        source_instruction=f"`f{i}(x)` returning x + 1",
-    )
+from tests.helpers import make_record
 
 
 def test_messages_round_trip_is_identity():

@@ -4,11 +4,9 @@ with a scripted teacher (deterministic replies, real execution)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from rcwork.problems import Problem
 from rcwork.records import read_jsonl
 from rcwork.synthesis import (FilterConfig, ShardStore, SynthesisConfig, count_task_ids,
                               filter_reasons, format_record, format_summary, has_assert,
@@ -16,48 +14,7 @@ from rcwork.synthesis import (FilterConfig, ShardStore, SynthesisConfig, count_t
 from rcwork.synthesis import prompts
 from rcwork.synthesis.store import RunLocked, repair_shard
 from rcwork.teachers import ScriptedTeacher
-
-_EASY = [
-    ("add", "Write a Python function `add(a, b)` that returns the sum of `a` and `b`.",
-     "def add(a, b):\n    return a + b\n", ["assert add(1, 2) == 3", "assert add(-1, 1) == 0",
-                                           "assert add(0, 0) == 0"]),
-    ("is_even", "Write a Python function `is_even(n)` that returns True if the integer `n` is "
-     "even and False otherwise.", "def is_even(n):\n    return n % 2 == 0\n",
-     ["assert is_even(2)", "assert not is_even(3)", "assert is_even(0)"]),
-    ("reverse", "Write a Python function `reverse(s)` that returns the string `s` reversed.",
-     "def reverse(s):\n    return s[::-1]\n",
-     ["assert reverse('abc') == 'cba'", "assert reverse('') == ''", "assert reverse('a') == 'a'"]),
-    ("maximum", "Write a Python function `maximum(xs)` that returns the largest number in the "
-     "non-empty list `xs`.", "def maximum(xs):\n    return max(xs)\n",
-     ["assert maximum([1, 3, 2]) == 3", "assert maximum([-5]) == -5",
-      "assert maximum([2, 2]) == 2"]),
-    ("count_vowels", "Write a Python function `count_vowels(s)` that returns how many of the "
-     "characters of `s` are vowels (a, e, i, o, u, either case).",
-     "def count_vowels(s):\n    return sum(c in 'aeiouAEIOU' for c in s)\n",
-     ["assert count_vowels('Hello') == 2", "assert count_vowels('xyz') == 0",
-      "assert count_vowels('AEIOU') == 5"]),
-    ("factorial", "Write a Python function `factorial(n)` that returns n! for a non-negative "
-     "integer `n`.", "def factorial(n):\n    r = 1\n    for i in range(2, n + 1):\n"
-     "        r *= i\n    return r\n",
-     ["assert factorial(0) == 1", "assert factorial(5) == 120", "assert factorial(1) == 1"]),
-]
-
-
-def easy_problems(n: int | None = None) -> list[Problem]:
-    """Small problems that even a 135M model writes code for; ``n`` > 6 repeats them."""
-    n = len(_EASY) if n is None else n
-    out = []
-    for i in range(n):
-        name, instruction, solution, tests = _EASY[i % len(_EASY)]
-        out.append(Problem(f"test/{name}/{i:03d}", instruction, name, solution, list(tests)))
-    return out
-
-
-def write_problems(path: Path, problems: list[Problem]) -> Path:
-    path.write_text("".join(json.dumps({"task_id": p.task_id, "instruction": p.instruction,
-                                        "entry_point": p.entry_point, "solution": p.solution,
-                                        "tests": p.tests}) + "\n" for p in problems))
-    return path
+from tests.helpers import easy_problems
 
 
 # ---------------------------------------------------------------- parsing replies

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from rcwork.runs import run_notebook
-from tests.test_synthesis import easy_problems, write_problems
+from tests.helpers import easy_problems, write_problems
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ import pytest
 
 from rcwork.paths import project_root
 from rcwork.synthesis import count_task_ids
-from tests.test_synthesis import easy_problems, write_problems
+from tests.helpers import easy_problems, write_problems
 
 pytestmark = pytest.mark.slow
 

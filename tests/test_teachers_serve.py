@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from rcwork.teachers import make_teacher
-from tests.test_synthesis import easy_problems
+from tests.helpers import easy_problems
 
 pytestmark = pytest.mark.slow
 

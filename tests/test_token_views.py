@@ -10,7 +10,7 @@ from rcwork.report import _drop_remote_scripts
 from rcwork.tokentext import special_flags, token_texts
 from rcwork.views import token_view
 from rcwork.widgets import MaskExplorer
-from tests.test_records import make_record
+from tests.helpers import make_record
 
 TEXT = "def f(d):\n    for key, value in d.items():\n\tprint('héllo → 世界')  \n"
 

@@ -21,8 +21,8 @@ import pytest
 from rcwork.evaluation import load_benchmark
 from rcwork.evaluation.scoring import score_samples
 
-from tests.test_evaluation import (HUMANEVAL_PLUS_HUB, HUMANEVAL_PLUS_RELEASE, MBPP_PLUS_HUB,
-                                   MBPP_PLUS_RELEASE, _jsonl)
+from tests.helpers import (HUMANEVAL_PLUS_HUB, HUMANEVAL_PLUS_RELEASE, MBPP_PLUS_HUB,
+                           MBPP_PLUS_RELEASE, write_jsonl_rows)
 
 HUMANEVAL_TASKS = ["HumanEval/0", "HumanEval/2", "HumanEval/12", "HumanEval/32", "HumanEval/38",
                    "HumanEval/53"]
@@ -249,12 +249,12 @@ def problems(tmp_path_factory):
     root = tmp_path_factory.mktemp("cheats")
     return {
         "humaneval": load_benchmark("humaneval", task_ids=HUMANEVAL_TASKS),
-        "humaneval+ hub": load_benchmark("humaneval+", _jsonl(root / "hh.jsonl", HUMANEVAL_PLUS_HUB)),
-        "humaneval+ release": load_benchmark("humaneval+", _jsonl(root / "hr.jsonl", HUMANEVAL_PLUS_RELEASE)),
+        "humaneval+ hub": load_benchmark("humaneval+", write_jsonl_rows(root / "hh.jsonl", HUMANEVAL_PLUS_HUB)),
+        "humaneval+ release": load_benchmark("humaneval+", write_jsonl_rows(root / "hr.jsonl", HUMANEVAL_PLUS_RELEASE)),
         "mbpp": load_benchmark("mbpp", _write(root / "sanitized-mbpp.json", MBPP)),
-        "mbpp+ hub": load_benchmark("mbpp+", _jsonl(root / "mh.jsonl", MBPP_PLUS_HUB)),
-        "mbpp+ release": load_benchmark("mbpp+", _jsonl(root / "mr.jsonl", MBPP_PLUS_RELEASE)),
-        "problems": load_benchmark("problems", _jsonl(root / "problems.jsonl", PROBLEMS)),
+        "mbpp+ hub": load_benchmark("mbpp+", write_jsonl_rows(root / "mh.jsonl", MBPP_PLUS_HUB)),
+        "mbpp+ release": load_benchmark("mbpp+", write_jsonl_rows(root / "mr.jsonl", MBPP_PLUS_RELEASE)),
+        "problems": load_benchmark("problems", write_jsonl_rows(root / "problems.jsonl", PROBLEMS)),
     }
 
 
