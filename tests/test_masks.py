@@ -137,11 +137,14 @@ def test_message_frame_goes_with_its_blocks(record, strategy, rate, order):
 
 @pytest.mark.parametrize("order", ORDERS)
 def test_block_strategy_thresholds(order):
-    """docs/method.md: kind 1 masked when rate > 0, kind 2 from 1/3, kind 3 from 2/3."""
+    """docs/method.md: kind 1 masked when rate > 0, kind 2 from the authors' literal 0.33,
+    kind 3 from 0.67 (SenseLLM/ReflectionCoder src/utils/trainer.py lines 131, 134) — so 2/3
+    (0.6667) does not yet hide the third kind."""
     k1, k2, k3 = (LETTER[c] for c in order)
-    expect = [(0.0, set()), (1e-6, {k1}), (0.2, {k1}), (0.3333, {k1}), (1 / 3, {k1, k2}),
-              (2 / 6, {k1, k2}), (0.5, {k1, k2}), (0.6666, {k1, k2}), (2 / 3, {k1, k2, k3}),
-              (4 / 6, {k1, k2, k3}), (0.9, {k1, k2, k3}), (1.0, {k1, k2, k3})]
+    expect = [(0.0, set()), (1e-6, {k1}), (0.2, {k1}), (0.3299, {k1}), (0.33, {k1, k2}),
+              (33 / 100, {k1, k2}), (1 / 3, {k1, k2}), (0.5, {k1, k2}), (2 / 3, {k1, k2}),
+              (0.6699, {k1, k2}), (0.67, {k1, k2, k3}), (67 / 100, {k1, k2, k3}),
+              (0.9, {k1, k2, k3}), (1.0, {k1, k2, k3})]
     enc = teacher(toy_records(2)[1])
     for rate, kinds in expect:
         assert hidden_kinds(rate, order) == kinds, (order, rate)
@@ -152,15 +155,19 @@ def test_block_strategy_thresholds(order):
 
 
 def test_block_order_from_a_schedule_of_steps():
-    """Rates computed as step / max_steps hit the thresholds exactly at steps 1/3 and 2/3."""
+    """With 9 steps the second kind goes at step 3 (0.333 >= 0.33) and the third at step 7
+    (0.778), not at step 6 (0.667 < 0.67) as thresholds of 1/3 and 2/3 would have it."""
     enc = teacher(toy_records(1)[0])
     seen = [frozenset(hidden_blocks(enc, "block", mask_rate(s, 9), order="EAC"))
             for s in range(10)]
     kinds = [{enc.kind[enc.block.index(b)] for b in blocks} for blocks in seen]
     assert kinds[0] == set()
     assert kinds[1] == kinds[2] == {EXECUTION}
-    assert kinds[3] == kinds[5] == {EXECUTION, TEXT}
-    assert kinds[6] == kinds[9] == {EXECUTION, TEXT, CODE}
+    assert kinds[3] == kinds[6] == {EXECUTION, TEXT}
+    assert kinds[7] == kinds[9] == {EXECUTION, TEXT, CODE}
+    # 100 steps: the literal thresholds are hit exactly at steps 33 and 67.
+    at = [hidden_kinds(mask_rate(s, 100), "EAC") for s in (32, 33, 66, 67)]
+    assert [len(k) for k in at] == [1, 2, 2, 3]
 
 
 def test_all_mask_hides_the_reflection_at_any_rate():

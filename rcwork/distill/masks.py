@@ -13,14 +13,19 @@ Seven strategies choose the hidden part of RS:
 ``random_block``    ``ceil(rate * n_blocks)`` blocks chosen at random
 ``sequential_block`` the leftmost ``ceil(rate * n_blocks)`` blocks
 ``block``           by block kind in an ``order`` such as ``"EAC"``: the first kind once
-                    ``rate > 0``, the second from 1/3, the third from 2/3
+                    ``rate > 0``, the second from ``rate >= 0.33``, the third from
+                    ``rate >= 0.67`` (the authors' literals)
 ``random_token``    ``ceil(rate * n_tokens)`` RS tokens chosen at random
 ``sequential_token`` the leftmost ``ceil(rate * n_tokens)`` RS tokens
 ``three``           one of ``random_block``, ``sequential_block``, ``block`` per training step,
                     drawn from ``(seed, step)`` (the paper's "w/ Three Strategies")
 ==================  =========================================================================
 
-Counts round up as in the paper's code (any rate above 0 hides something).  Block strategies hide
+Counts round up as in the paper's code (``math.ceil(n * rate)``, SenseLLM/ReflectionCoder
+``src/utils/trainer.py`` lines 78, 88, 98, 114: any rate above 0 hides something), and the block
+thresholds are the literals ``0.33`` and ``0.67`` the authors compare the rate with (lines
+131 and 134), not 1/3 and 2/3: with ``rate = step / max_steps`` the two differ by a step for some
+step counts (9 steps: the third kind from step 7, not 6).  Block strategies hide
 whole blocks (type token, content and ``<|endofblock|>``); a reflection message's role and
 ``<|endofmessage|>`` tokens are hidden once all of that message's blocks are.  Random choices come
 from a ``random.Random`` seeded by the caller, and a random strategy hides a prefix of one seeded
@@ -44,9 +49,14 @@ THREE_STRATEGIES = ("random_block", "sequential_block", "block")  # what ``three
 KIND_LETTERS = {"E": EXECUTION, "A": TEXT, "C": CODE}
 ORDERS = ("EAC", "ECA", "AEC", "ACE", "CEA", "CAE")
 DEFAULT_ORDER = "EAC"  # the paper's best: execution results first, then analysis, then code
-# Rates from which the 2nd and 3rd kinds of the block strategy are hidden (the 1st: rate > 0).
-BLOCK_THRESHOLDS = (1 / 3, 2 / 3)
-_EPS = 1e-9  # step / max_steps is a float; 1/3 computed as 2/6 must still count as 1/3
+# Orders by name: the authors' argparse default ``block_order='etc'`` (src/train.py line 35;
+# t = text/analysis, c = code, e = execution) is E, A, C; the training command of their README
+# (line 64) passes ``--block_order tce``: A, C, E.
+NAMED_ORDERS = {"paper": "EAC", "authors_default": "EAC", "released_command": "ACE"}
+# Rates from which the 2nd and 3rd kinds of the block strategy are hidden (the 1st: rate > 0):
+# the authors' literals (src/utils/trainer.py lines 131 and 134).
+BLOCK_THRESHOLDS = (0.33, 0.67)
+_EPS = 1e-9  # a rate a hair above 1 (float noise) is still a valid rate
 
 
 def mask_rate(step: int, max_steps: int) -> float:
@@ -64,6 +74,11 @@ def step_strategy(strategy: str, seed: Hashable, step: int) -> str:
     return random.Random(f"three/{seed}/{step}").choice(THREE_STRATEGIES)
 
 
+def resolve_order(order: str) -> str:
+    """An order as three letters: a name of :data:`NAMED_ORDERS` or the letters themselves."""
+    return NAMED_ORDERS.get(order, order).upper()
+
+
 def check_strategy(strategy: str, order: str = DEFAULT_ORDER) -> None:
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown mask strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
@@ -73,10 +88,11 @@ def check_strategy(strategy: str, order: str = DEFAULT_ORDER) -> None:
 
 
 def count_for_rate(n: int, rate: float) -> int:
-    """How many of ``n`` units a rate hides: ``ceil(n * rate)``, robust to float noise."""
+    """How many of ``n`` units a rate hides: ``ceil(n * rate)``, as the authors' code computes
+    it (float product and all, so rcwork hides what theirs hides at every step)."""
     if rate <= 0 or n == 0:
         return 0
-    return min(n, math.ceil(n * rate - _EPS))
+    return min(n, math.ceil(n * rate))
 
 
 def hidden_kinds(rate: float, order: str = DEFAULT_ORDER) -> set[int]:
@@ -85,9 +101,9 @@ def hidden_kinds(rate: float, order: str = DEFAULT_ORDER) -> set[int]:
     hidden: set[int] = set()
     if rate > 0:
         hidden.add(kinds[0])
-    if rate >= BLOCK_THRESHOLDS[0] - _EPS:
+    if rate >= BLOCK_THRESHOLDS[0]:
         hidden.add(kinds[1])
-    if rate >= BLOCK_THRESHOLDS[1] - _EPS:
+    if rate >= BLOCK_THRESHOLDS[1]:
         hidden.add(kinds[2])
     return hidden
 

@@ -11,8 +11,10 @@ Per optimizer step:
 2. each sample's student mask is drawn from ``(seed, step, sample_id)``
    (:func:`rcwork.distill.batching.mask_item`);
 3. one forward pass gives the three terms (:mod:`rcwork.distill.loss`), each normalised by its
-   token count over the *global* batch (all micro-batches, all ranks), so gradient accumulation
-   and data parallelism give the same loss and gradients as one process with the whole batch.
+   token count over the *global* batch (all micro-batches, all ranks) — or, for ``per_sample``,
+   each sample by its own counts and the samples by their number in the global batch — so
+   gradient accumulation and data parallelism give the same loss and gradients as one process
+   with the whole batch.
 """
 
 from __future__ import annotations
@@ -28,13 +30,12 @@ from rcwork.checkpoints import write_checkpoint_info
 from rcwork.distill.batching import (LAYOUTS, STUDENT_FORMS, DistillBatch, final_target_count,
                                      items_from, ntp_target_count)
 from rcwork.distill.data import ABLATIONS, DistillDataset, LengthGroupedSampler, collate
-from rcwork.distill.loss import heldout_metrics, loss_sums
-from rcwork.distill.masks import (DEFAULT_ORDER, STRATEGIES, check_strategy, mask_rate,
-                                  step_strategy)
+from rcwork.distill.loss import NORMALIZATIONS, heldout_metrics, loss_sums
+from rcwork.distill.masks import (DEFAULT_ORDER, NAMED_ORDERS, STRATEGIES, check_strategy,
+                                  mask_rate, resolve_order, step_strategy)
 from rcwork.stage_files import DistillMetrics
 
 
-NORMALIZATIONS = ("joint", "per_term")
 SEED_RECORDS = "data/reflections/seed.jsonl"
 
 
@@ -65,14 +66,19 @@ class DistillConfig(TrainingArguments):
         "help": "a Trainer checkpoint folder, or 'last' for the newest in output_dir that has "
                 "steps left (none: start afresh)"})
     loss_normalization: str = field(default="per_term", metadata={
-        "help": "joint: one token mean over teacher and student NTP targets together, as the "
-                "authors' trainer; per_term: each NTP term its own token mean.  The KL is a "
-                "mean over final-answer tokens either way"})
+        "help": "per_term: each term its own token mean over the global batch; joint: one "
+                "token mean over the global batch's teacher and student NTP targets together; "
+                "per_sample: the authors' averaging (one sample per device and gradient "
+                "accumulation): each sample's joint NTP mean plus its own KL mean, samples "
+                "averaged.  The KL is a mean over final-answer tokens in every case "
+                "(docs/method.md, 'Normalisation')"})
     strategy: str = field(default="block", metadata={
         "help": f"mask strategy: {', '.join(STRATEGIES)}"})
     order: str = field(default=DEFAULT_ORDER, metadata={
         "help": "block kinds in masking order for strategy=block (E execution, A analysis "
-                "text, C code), e.g. EAC"})
+                "text, C code), e.g. EAC, or a name: "
+                + ", ".join(f"{k} = {v}" for k, v in NAMED_ORDERS.items())
+                + " (the authors' README command uses --block_order tce)"})
     upsample_k: int = field(default=2, metadata={
         "help": "each reflection record appears k times per epoch (paper: 2)"})
     ntp_weight: float = field(default=1.0, metadata={"help": "weight of NTP(teacher)"})
@@ -114,8 +120,8 @@ class DistillConfig(TrainingArguments):
     ddp_find_unused_parameters: bool | None = False  # every parameter is used in every step
 
     def __post_init__(self):
+        self.order = resolve_order(self.order)
         check_strategy(self.strategy, self.order)
-        self.order = self.order.upper()
         if self.student_form not in STUDENT_FORMS:
             raise ValueError(f"student_form must be one of {STUDENT_FORMS}, got "
                              f"{self.student_form!r}")
@@ -159,7 +165,7 @@ class DistillTrainer(Trainer):
         kwargs.setdefault("data_collator", collate)
         super().__init__(model=model, args=args, train_dataset=train_dataset,
                          eval_dataset=eval_dataset, processing_class=processing_class, **kwargs)
-        self._global_counts: tuple[float, float] | None = None
+        self._global_counts: tuple[float, float, float] | None = None
         self._terms = torch.zeros(3, dtype=torch.float64)
         self._term_steps: set[int] = set()
         self._rate = 0.0
@@ -180,16 +186,17 @@ class DistillTrainer(Trainer):
         """Prefetch an optimizer step's micro-batches (as Trainer does) and count the loss
         targets over all of them, on all ranks."""
         batch_samples, num_items = super().get_batch_samples(epoch_iterator, num_batches, device)
-        ntp = final = 0
+        ntp = final = samples = 0
         for b in batch_samples:
             for e in b["samples"]:
+                samples += 1
                 ntp += ntp_target_count(e["sample"])
                 if e["distill"] and self.args.distill:
                     final += final_target_count(e["sample"])
-        counts = torch.tensor([ntp, final], dtype=torch.float64, device=device)
+        counts = torch.tensor([ntp, final, samples], dtype=torch.float64, device=device)
         if self.accelerator.num_processes > 1:
             counts = self.accelerator.reduce(counts, reduction="sum")
-        self._global_counts = (float(counts[0]), float(counts[1]))
+        self._global_counts = (float(counts[0]), float(counts[1]), float(counts[2]))
         return batch_samples, num_items
 
     # ---- loss ---------------------------------------------------------------------------
@@ -213,16 +220,22 @@ class DistillTrainer(Trainer):
         sums = loss_sums(model, batch, student_form=self.args.student_form,
                          layout_mode=self.args.layout, student_pass=self.args.distill)
         if self._global_counts is not None and model.training:
-            n_ntp, n_final = self._global_counts
+            n_ntp, n_final, n_samples = self._global_counts
             # DDP and DeepSpeed average gradients over ranks; undo it, the counts are global.
             scale = self.accelerator.num_processes
         else:
             n_ntp, n_final, scale = sums.ntp_tokens, sums.final_tokens, 1
+            n_samples = len(batch.items)
         ntp = sums.ntp * (scale / max(n_ntp, 1))
         student = sums.student_ntp * (scale / max(n_final, 1))
         kl = sums.kl * (scale / max(n_final, 1))
-        if self.args.loss_normalization == "joint":
-            # The authors' trainer: one cross-entropy mean over both rows' targets.
+        if self.args.loss_normalization == "per_sample":
+            # The authors' averaging: each sample its own joint mean (+ its KL mean), and the
+            # step the mean of its samples.
+            loss = sums.per_sample_sum(self.args.ntp_weight, self.args.student_weight,
+                                       self.args.kl_weight) * (scale / max(n_samples, 1))
+        elif self.args.loss_normalization == "joint":
+            # One cross-entropy mean over both rows' targets of the whole global batch.
             nll = (self.args.ntp_weight * sums.ntp + self.args.student_weight * sums.student_ntp)
             loss = nll * (scale / max(n_ntp + n_final, 1)) + self.args.kl_weight * kl
         else:
