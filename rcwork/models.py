@@ -109,17 +109,33 @@ def tiny_model(vocab_size: int, seed: int = 0, **overrides) -> LlamaForCausalLM:
     return model.float().eval()
 
 
-def add_reflection_tokens(model: PreTrainedModel | None, tokenizer: PreTrainedTokenizerBase
-                          ) -> int:
+TOKEN_INITS = ("stand_ins", "subwords", "mean")
+
+
+def add_reflection_tokens(model: PreTrainedModel | None, tokenizer: PreTrainedTokenizerBase,
+                          token_init: str = "stand_ins") -> int:
     """Add the paper's special tokens to the tokenizer and grow the embeddings to match.
 
-    Returns how many tokens were new (0 for a checkpoint trained with this workbench).  A new
-    row starts as the mean embedding of the text that plays its part in the model's own chat
-    format (:data:`STAND_INS`: ``<|endofblock|>`` as a closing code fence, ``<|endofmessage|>``
-    as the end-of-turn token, …), input and output side alike, so a model that learns the
-    paper's format from a few hundred steps already knows where a block or a message ends;
-    transformers' ``mean_resizing`` covers any token whose stand-in the tokenizer cannot spell.
+    Returns how many tokens were new (0 for a checkpoint trained with this workbench).  Where a
+    new row starts (``token_init``, input and output side alike):
+
+    * ``stand_ins`` (rcwork's default): the mean embedding of the text that plays the token's
+      part in the model's own chat format (:data:`STAND_INS`: ``<|endofblock|>`` as a closing
+      code fence, ``<|endofmessage|>`` as the end-of-turn token, …), so a model that learns the
+      paper's format from a few hundred steps already knows where a block or a message ends
+      (docs/method.md, "Where the new tokens start": with mean rows the CPU lesson's distilled
+      model never learned to stop);
+    * ``subwords`` (the authors'): the mean embedding of the sub-words the *original* tokenizer
+      splits the token's own string into (``"<|endofblock|>"`` → ``<``, ``|``, ``end`` …;
+      SenseLLM/ReflectionCoder ``src/utils/model_utils.py`` lines 9–17);
+    * ``mean``: transformers' ``mean_resizing`` only (every new row alike).
+
+    ``mean_resizing`` also covers any token whose stand-in or string the tokenizer cannot spell.
     """
+    if token_init not in TOKEN_INITS:
+        raise ValueError(f"token_init must be one of {TOKEN_INITS}, got {token_init!r}")
+    # The authors split each string with the tokenizer as it was before the tokens were added.
+    subwords = {t: tokenizer(t, add_special_tokens=False)["input_ids"] for t in SPECIAL_TOKENS}
     added = tokenizer.add_tokens(SPECIAL_TOKENS, special_tokens=True)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -132,8 +148,11 @@ def add_reflection_tokens(model: PreTrainedModel | None, tokenizer: PreTrainedTo
             model.resize_token_embeddings(len(tokenizer), mean_resizing=added > 0)
         finally:
             transformers.logging.set_verbosity(verbosity)
-        if added:
-            _init_from_stand_ins(model, tokenizer)
+        if added and token_init == "stand_ins":
+            _init_rows(model, tokenizer, {t: tokenizer(text, add_special_tokens=False)[
+                "input_ids"] for t, text in STAND_INS.items()})
+        elif added and token_init == "subwords":
+            _init_rows(model, tokenizer, subwords)
     return added
 
 
@@ -146,15 +165,16 @@ STAND_INS = {
 
 
 @torch.no_grad()
-def _init_from_stand_ins(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
+def _init_rows(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
+               sources: dict[str, list[int]]) -> None:
+    """Each new token's input (and untied output) row := the mean of its source ids' rows."""
     new_ids = set(tokenizer.convert_tokens_to_ids(SPECIAL_TOKENS))
     tables = [model.get_input_embeddings().weight]
     out = model.get_output_embeddings()
     if out is not None and out.weight.data_ptr() != tables[0].data_ptr():
         tables.append(out.weight)
-    for token, text in STAND_INS.items():
-        ids = [i for i in tokenizer(text, add_special_tokens=False)["input_ids"]
-               if i not in new_ids]
+    for token, source in sources.items():
+        ids = [i for i in source if i not in new_ids]
         if ids:
             row = tokenizer.convert_tokens_to_ids(token)
             for table in tables:
@@ -162,13 +182,15 @@ def _init_from_stand_ins(model: PreTrainedModel, tokenizer: PreTrainedTokenizerB
 
 
 def load_model(name: str = "embedded", *, dtype: torch.dtype = torch.float32,
-               reflection_tokens: bool = True, seed: int = 0, device: str | None = None
+               reflection_tokens: bool = True, seed: int = 0, device: str | None = None,
+               token_init: str = "stand_ins"
                ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Model and tokenizer by name: ``"embedded"``, ``"tiny"``, a local folder or a hub id.
 
     With ``reflection_tokens`` (the default) the paper's special tokens are added and the
     embeddings resized, which training and the paper's prompt format need; pass False to use a
-    model exactly as published (its own chat template).
+    model exactly as published (its own chat template).  ``token_init`` says where new tokens'
+    rows start (:func:`add_reflection_tokens`).
     """
     if name == "tiny":
         tokenizer = tiny_tokenizer()
@@ -193,7 +215,7 @@ def load_model(name: str = "embedded", *, dtype: torch.dtype = torch.float32,
         if bar:
             transformers.utils.logging.enable_progress_bar()
     if reflection_tokens:
-        add_reflection_tokens(model, tokenizer)
+        add_reflection_tokens(model, tokenizer, token_init)
     elif tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if device:

@@ -45,7 +45,7 @@ def prepare(cfg: DistillConfig) -> Prepared:
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    model, tokenizer = load_model(cfg.model, seed=cfg.seed)
+    model, tokenizer = load_model(cfg.model, seed=cfg.seed, token_init=cfg.token_init)
     attention = choose_attention(model, cfg.attn)
     data = load_training_data(cfg.data, tokenizer, max_len=cfg.max_len, heldout=cfg.heldout,
                               k=cfg.upsample_k, seed=cfg.seed, ablation=cfg.ablation,

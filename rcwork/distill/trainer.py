@@ -97,6 +97,11 @@ class DistillConfig(TrainingArguments):
     ablation: str = field(default="none", metadata={
         "help": "none; all_mask (w/o dynamic mask); no_distill (NTP on reflection data only); "
                 "no_reflection (instruction data only)"})
+    token_init: str = field(default="stand_ins", metadata={
+        "help": "where the paper's new tokens' embedding rows start: stand_ins (rcwork: the "
+                "mean of the chat-format text playing each token's part), subwords (the "
+                "authors: the mean of the sub-words of the token's own string), mean "
+                "(transformers' mean resizing)"})
     heldout_batch_size: int = field(default=4, metadata={"help": "batch size of held-out eval"})
     measure_before: bool = field(default=True, metadata={
         "help": "measure the held-out losses of the untrained model too (a sweep measures "
@@ -134,6 +139,10 @@ class DistillConfig(TrainingArguments):
                              f"{self.loss_normalization!r}")
         if isinstance(self.data, str):
             self.data = [self.data]
+        from rcwork.models import TOKEN_INITS
+
+        if self.token_init not in TOKEN_INITS:
+            raise ValueError(f"token_init must be one of {TOKEN_INITS}, got {self.token_init!r}")
         if self.data_errors not in ("raise", "skip"):
             raise ValueError(f"data_errors must be raise or skip, got {self.data_errors!r}")
         if self.ablation == "all_mask":
