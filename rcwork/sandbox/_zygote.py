@@ -62,6 +62,7 @@ def _load(name: str) -> types.ModuleType:
 
 _linux = _load("_linux")
 _limits = _load("limits")
+_cgroups = _load("_cgroups")
 _load("_tester")  # the verdict tester: programs call it from sys.modules (see verdicts.py)
 
 _STATUS, _STDOUT, _STDERR, _STDIN, _SOURCE = range(5)
@@ -99,14 +100,18 @@ def _python_prefixes() -> list[str]:
     return sorted({os.path.realpath(p) for p in found})
 
 
-def _prepare_namespaces() -> list[str]:
-    """Hide home directories, make the file system read-only, build the sandboxes' root, and
-    check pid namespaces work."""
+def _prepare_namespaces() -> tuple[list[str], object | None]:
+    """Hide home directories, make the file system read-only, build the sandboxes' root, check
+    pid namespaces work, and find where per-sandbox control groups can be made (None: nowhere)."""
     prefixes = _python_prefixes()
     for home in _HIDDEN_HOMES:
         if os.path.isdir(home) and not os.path.islink(home):
             _linux.hide_directory(home, [p for p in prefixes if p.startswith(home + "/")])
-    _linux.remount_all_readonly()
+    groups = _cgroups.find()
+    if groups is not None and not _cgroups.probe(groups):
+        groups = None
+    # The cgroup file systems stay writable for the server alone: no sandbox's root has /sys.
+    _linux.remount_all_readonly(keep=("/proc", *(groups.mounts if groups is not None else ())))
     _linux.build_root(_ROOT, prefixes)
     own_pidns = os.open("/proc/self/ns/pid", os.O_RDONLY)
     _linux.unshare(_linux.CLONE_NEWPID)
@@ -122,8 +127,11 @@ def _prepare_namespaces() -> list[str]:
     _, wait_status = os.waitpid(probe, 0)
     if os.waitstatus_to_exitcode(wait_status) != 0:
         raise OSError("pid and mount namespaces are refused inside the sandbox server")
-    return ["pid-namespace", "network-namespace", "ipc-namespace", "mount-namespace",
-            "minimal-root", "read-only-filesystem", "private-tmp", "hidden-home", "no-user-namespaces"]
+    isolation = ["pid-namespace", "network-namespace", "ipc-namespace", "mount-namespace",
+                 "minimal-root", "read-only-filesystem", "private-tmp", "hidden-home", "no-user-namespaces"]
+    if groups is not None:
+        isolation.append("per-sandbox-cgroup")
+    return isolation, groups
 
 
 # ---- B: pid 1 of the sandbox's pid namespace -----------------------------------------------------
@@ -131,6 +139,9 @@ def _prepare_namespaces() -> list[str]:
 
 def _init(request: dict, fds: list[int], status: socket.socket) -> None:
     try:
+        # Into the sandbox's own control groups before anything forks: its CPU share, process
+        # count and memory are then its own, whatever its processes do (see _cgroups.py).
+        _cgroups.join(request.get("cgroups") or [])
         # Its own mount, System V IPC and network namespaces, besides the pid namespace: a SysV
         # segment, semaphore or message queue (and a POSIX queue) dies with the sandbox that made
         # it, and an abstract Unix socket is reachable from no other sandbox, running beside it
@@ -288,8 +299,8 @@ def _finalize() -> None:
 
 
 class _Job:
-    def __init__(self, pid: int, status: socket.socket, uid: int | None) -> None:
-        self.pid, self.status, self.uid = pid, status, uid
+    def __init__(self, pid: int, status: socket.socket, uid: int | None, cgroups: list[str]) -> None:
+        self.pid, self.status, self.uid, self.cgroups = pid, status, uid, cgroups
         self.pidfd = os.pidfd_open(pid)
         self.killed = False
 
@@ -297,8 +308,8 @@ class _Job:
 class _Server:
     """One thread, one epoll: requests in, sandboxes forked, their ends and kill requests handled."""
 
-    def __init__(self, sock: socket.socket, namespaces: bool) -> None:
-        self.sock, self.namespaces = sock, namespaces
+    def __init__(self, sock: socket.socket, namespaces: bool, groups: object | None = None) -> None:
+        self.sock, self.namespaces, self.groups = sock, namespaces, groups
         self.selector = selectors.DefaultSelector()
         self.jobs: dict[int, _Job] = {}
         # unshare(CLONE_NEWPID) works once per pid namespace: after each fork, setns back to ours.
@@ -321,6 +332,16 @@ class _Server:
             return False  # the workbench closed its end
         request = json.loads(data)
         status = socket.socket(fileno=fds[_STATUS])
+        cgroups: list[str] = []
+        if self.groups is not None:
+            cgroups = self.groups.create(**request["cgroup_limits"])
+            if not cgroups:
+                _send(status, error="cannot start a sandbox: its control groups could not be made")
+                status.close()
+                for fd in fds[1:]:
+                    os.close(fd)
+                return True
+        request["cgroups"] = cgroups
         try:
             pid = self._fork()
         except OSError as err:
@@ -335,9 +356,10 @@ class _Server:
         for fd in fds[1:]:
             os.close(fd)
         if pid < 0:
+            _cgroups.remove(cgroups)
             status.close()
             return True
-        job = _Job(pid, status, request["uid"])
+        job = _Job(pid, status, request["uid"], cgroups)
         self.jobs[pid] = job
         _send(status, init=pid)  # its pid 1 (or, without namespaces, itself) as the host sees it
         self.selector.register(job.pidfd, selectors.EVENT_READ, (self._on_exit, job))
@@ -373,6 +395,7 @@ class _Server:
             _send(job.status, **_exit_info(wait_status))
         if job.killed:
             _send(job.status, killed=True)
+        _cgroups.remove(job.cgroups)  # empty: its pid 1 is reaped, and with it the namespace
         job.status.close()  # the workbench reads end-of-file: nothing of this sandbox runs any more
         os.close(job.pidfd)
         del self.jobs[job.pid]
@@ -412,14 +435,14 @@ def main(argv: list[str]) -> int:
     namespaces = "--namespaces" in argv
     server = socket.socket(fileno=int(argv[argv.index("--sock") + 1]))
     try:
-        isolation = _prepare_namespaces() if namespaces else []
+        isolation, groups = _prepare_namespaces() if namespaces else ([], None)
     except OSError as err:
         _send(server, error=str(err))
         return 1
     for name in _PRELOAD:
         importlib.import_module(name)
     _send(server, isolation=isolation)
-    return _Server(server, namespaces).serve()
+    return _Server(server, namespaces, groups).serve()
 
 
 if __name__ == "__main__":

@@ -68,6 +68,15 @@ def rlimit_table(limits: Limits, *, cpu_s: float | None) -> RlimitTable:
     return table
 
 
+def cgroup_limits(limits: Limits) -> dict[str, int]:
+    """Limits of the sandbox's own control groups (see ``_cgroups.py``), for all its processes
+    together: ``max_processes`` plus its pid 1; memory for two processes at ``memory_mb`` (the
+    tester and the candidate) and both private tmpfs (/tmp, /dev/shm) full."""
+    mb = 1024 * 1024
+    return {"pids": limits.max_processes + 1,
+            "memory_bytes": (2 * limits.memory_mb + 2 * limits.workdir_mb) * mb}
+
+
 def apply_rlimits(table: RlimitTable) -> None:
     """Apply ``table`` to the calling process; called in the sandboxed child before it runs code."""
     for res, soft, hard in table:

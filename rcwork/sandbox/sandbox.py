@@ -50,7 +50,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from rcwork.sandbox import _linux
-from rcwork.sandbox.limits import Limits, rlimit_table, scrubbed_env
+from rcwork.sandbox.limits import Limits, cgroup_limits, rlimit_table, scrubbed_env
 
 _ZYGOTE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_zygote.py")
 # Random uids from a range no distribution hands out, so no file on the box belongs to them.
@@ -299,6 +299,7 @@ class Sandbox:
             "workdir_mb": limits.workdir_mb,
             "files": files or {},
             "rlimits": rlimit_table(limits, cpu_s=cpu_s),
+            "cgroup_limits": cgroup_limits(limits),
             "env": scrubbed_env(workdir, python_bin=os.path.dirname(sys.executable), extra=env),
         }
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
