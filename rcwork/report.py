@@ -1,10 +1,12 @@
-"""The HTML report of a run: one self-contained page built from the files the stages wrote.
+"""The HTML report of a run: one page built from the files the stages wrote.
 
 Every number on the page is read from a stage's output file (``summary.json`` of synthesis,
 ``metrics.json`` of distillation, ``results.json`` of each evaluation), so the report can be
 rebuilt at any time and never disagrees with the run.  plotly.js is inlined once, so the page
-works offline; executed notebooks are converted to HTML beside it and linked, with local copies
-of require.js and the widget manager so that their plotly figures and widgets show offline too.
+works offline; executed notebooks are converted to HTML beside it and linked.  ``_static/``
+beside the page holds local copies of MathJax (the formulas of the page and of the lessons, as
+JupyterLab draws them), require.js and the widget manager (the lessons' widgets), so nothing is
+fetched from the network.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import Any, Callable
 
 import plotly.graph_objects as go
 
-from rcwork.stage_figures import distill_curves, synthesis_figures, verdict_grid
-from rcwork.stage_files import DistillMetrics, PipelineRecord, SynthesisSummary, evaluation_runs
+from rcwork.stage_figures import distill_curves, synthesis_figures, uniform_verdict, verdict_grid
+from rcwork.stage_files import (DistillMetrics, EvaluationResults, PipelineRecord,
+                                SynthesisSummary, evaluation_runs)
 from rcwork.synthesis.store import read_run
-from rcwork.views import STYLE, html_table, record_html
+from rcwork.views import NO_MATH, STYLE, html_table, record_html
 
 PAGE_CSS = """
 <style>
@@ -37,6 +40,24 @@ table.rc th {background: #f4f4f4} table.rc td:first-child {text-align: left}
 
 def _missing(path: Path) -> str:
     return f'<p class="missing">no {html.escape(str(path))}: stage not run</p>'
+
+
+# The report typesets only what is marked as maths (its body is NO_MATH): tables, records and
+# figure text may hold a `$` that is a character.
+MATH = "tex2jax_process"
+
+
+def mathjax_head(src: str) -> str:
+    """The ``<head>`` scripts that typeset ``$…$`` and ``$$…$$`` with the MathJax at ``src``.
+
+    The configuration is JupyterLab 4's (MathJax 3.2.2, CommonHTML output, the same
+    delimiters and escapes), so a converted lesson shows its formulas as Lab shows them.
+    Elements of class ``tex2jax_ignore`` are left alone, as in Lab.
+    """
+    return (r"""<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\(', '\\)']],
+displayMath: [['$$', '$$'], ['\\[', '\\]']], processEscapes: true, processEnvironments: true},
+options: {ignoreHtmlClass: 'tex2jax_ignore', processHtmlClass: 'tex2jax_process'}};</script>"""
+            f'<script defer src="{html.escape(src)}"></script>')
 
 
 class _Page:
@@ -65,7 +86,8 @@ class _Page:
 
     def render(self) -> str:
         return (f"<!doctype html><html><head><meta charset='utf-8'><title>"
-                f"{html.escape(self.title)}</title>{PAGE_CSS}{STYLE}</head><body>"
+                f"{html.escape(self.title)}</title>{PAGE_CSS}{STYLE}"
+                f"{mathjax_head(f'{STATIC}/{MATHJAX}')}</head><body class='{NO_MATH}'>"
                 f"{''.join(self.parts)}</body></html>")
 
 
@@ -85,12 +107,21 @@ def synthesis_section(d: Path) -> list[str | go.Figure]:
     return parts
 
 
+# The distillation objective as lesson 04 writes it (ReflectionCoder §3.2).
+LOSS_FORMULA = (r"$$\mathcal{L} = \mathrm{NTP}(\text{teacher}) + \mathrm{NTP}(\text{student})"
+                r" + \mathrm{KL}\big(p_\text{teacher}\,\|\,p_\text{student}\big)$$")
+
+
 def distill_section(d: Path) -> list[str | go.Figure]:
-    """Distillation: settings, data per input, training curves, held-out before/after."""
+    """Distillation: the loss, settings, data per input, training curves, held-out
+    before/after."""
     parts: list[str | go.Figure] = ["<h2>2 · Dynamically masked reflection self-distillation</h2>"]
     metrics = DistillMetrics.read_if_exists(d)
     if metrics is None:
         return parts + [_missing(DistillMetrics.path_in(d))]
+    parts.append("<p>One model is teacher (it reads the reflection) and student (it reads the "
+                 "reflection partly hidden, more of it as training goes on); each step "
+                 f"minimises</p><div class='{MATH}'>{LOSS_FORMULA}</div>")
     parts.append("<p>" + ", ".join(f"{k} = {html.escape(str(v))}"
                                    for k, v in metrics.config.items()) + "</p>")
     if metrics.sources:
@@ -122,29 +153,60 @@ def evaluation_section(d: Path) -> list[str | go.Figure]:
                      r.n_problems, r.pass_at_1, r.status_counts.get("passed"),
                      r.tokens.get("mean_per_sample"),
                      "" if hit is None else f"{hit} / {r.n_samples}"])
+    parts.append("<p>" + "; ".join(f"{html.escape(name)}: {passed_line(r)}"
+                                   for name, r in runs.items()) + ".</p>")
     parts.append(html_table(rows, ["run", "benchmark", "prompt style", "problems", "pass@1",
                                "passed samples", "tokens / sample", "hit max_new_tokens"]))
-    parts.append(verdict_grid(runs, title="per-problem verdict"))
+    same = uniform_verdict(runs)
+    if same is None:
+        parts.append(verdict_grid(runs, title="per-problem verdict"))
+    else:  # one colour would say nothing the sentence above does not
+        parts.append(f"<p class='note'>No per-problem picture: "
+                     f"{'every problem passed' if same else 'no problem passed'} in "
+                     f"{'the run' if len(runs) == 1 else 'every run'}.</p>")
     for name, r in runs.items():
         if r.flips:
-            changed = ([[t, "fixed"] for t in r.flips["fixed"]]
-                       + [[t, "broken"] for t in r.flips["broken"]])
-            parts.append(f"<p>{html.escape(name)}: {len(changed)} problem(s) changed verdict "
-                         f"against {html.escape(r.compared_to or 'the other run')}"
-                         ":</p>" + (html_table(changed, ["task", "change"]) if changed else ""))
+            parts.append(_flips_part(name, r, runs))
     return parts
 
 
-# require.js and the Jupyter widgets HTML manager (with its fonts), fetched from the npm
-# registry by `make env` (scripts/fetch_widget_js.py): too large for git, so not tracked.
+def passed_line(r: EvaluationResults) -> str:
+    """``"3 of 20 problems passed"`` (by each problem's first sample, as the verdict grid)."""
+    passed = sum(p.passed for p in r.problems.values())
+    return f"{passed} of {len(r.problems)} problem{'' if len(r.problems) == 1 else 's'} passed"
+
+
+def _flips_part(name: str, r: EvaluationResults, runs: dict[str, EvaluationResults]) -> str:
+    """Which problems changed verdict against the compared run: a table when some did, one
+    sentence when none did (never a list introduced by a colon with nothing after it)."""
+    other = r.compared_to or "the other run"
+    sibling = Path(other).parent.name if r.compared_to else ""
+    label = (f"{html.escape(sibling)} ({html.escape(other)})" if sibling in runs
+             else html.escape(other))
+    changed = ([[t, "fixed"] for t in r.flips.get("fixed", [])]
+               + [[t, "broken"] for t in r.flips.get("broken", [])])
+    if not changed:
+        return f"<p>{html.escape(name)}: no problem changed verdict against {label}.</p>"
+    n = len(changed)
+    return (f"<p>{html.escape(name)}: {n} problem{'' if n == 1 else 's'} changed verdict "
+            f"against {label}:</p>" + html_table(changed, ["task", "change"]))
+
+
+# require.js, the Jupyter widgets HTML manager (with its fonts) and MathJax (with its fonts),
+# fetched from the npm registry by `make env` (scripts/fetch_widget_js.py): too large for git,
+# so not tracked.  Copied to STATIC beside the report, shared by the page and the lessons.
 STATIC_DIR = Path(__file__).resolve().parent / "_static"
+STATIC = "_static"
 REQUIRE_JS = "require.js"
 WIDGET_RENDERER = "html-manager/embed-amd.js"
+MATHJAX = "mathjax/tex-chtml-full.js"
 
-# nbconvert's lab template without MathJax (the lessons' pages have no maths and it would come
-# from a CDN); the widget manager is told where its fonts are, beside itself.
+# nbconvert's lab template with the local MathJax in place of nbconvert's CDN MathJax 2 (see
+# mathjax_head); the widget manager is told where its fonts are, beside itself.
 _NOTEBOOK_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mathjax -%}
+{% raw %}MATHJAX_HEAD{% endraw %}
+{%- endblock html_head_js_mathjax -%}
 {% block jupyter_widgets %}<script>
 window.__jupyter_widgets_assets_path__ = new URL("ASSETS", document.baseURI).href;
 </script>{{ super() }}{% endblock jupyter_widgets %}
@@ -164,25 +226,32 @@ def _drop_remote_scripts(nb: Any) -> None:
                 data["text/html"] = _REMOTE_SCRIPT.sub("", data["text/html"])
 
 
-def _offline_exporter(nb_dir: Path) -> Any:
-    """An HTML exporter whose pages show plotly figures and widgets' saved state offline: the
-    JavaScript they need is copied to ``nb_dir/_static`` and referenced relatively."""
+def copy_static(out_dir: Path) -> Path:
+    """Copy the local JavaScript to ``out_dir/_static`` (what the page and the converted
+    lessons load instead of CDNs); a missing file is an error naming ``make env``."""
+    missing = [f for f in (REQUIRE_JS, WIDGET_RENDERER, MATHJAX) if not (STATIC_DIR / f).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{', '.join(str(STATIC_DIR / f) for f in missing)} missing: the report and the "
+            "executed notebooks need them to show formulas and widgets offline; `make env` "
+            "fetches them from the npm registry (scripts/fetch_widget_js.py)")
+    shutil.copytree(STATIC_DIR, out_dir / STATIC, dirs_exist_ok=True)
+    return out_dir / STATIC
+
+
+def _offline_exporter(static: str) -> Any:
+    """An HTML exporter whose pages show formulas, plotly figures and widgets' saved state
+    offline, loading the JavaScript from ``static`` (a URL relative to the pages)."""
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    missing = [f for f in (REQUIRE_JS, WIDGET_RENDERER) if not (STATIC_DIR / f).exists()]
-    if missing:
-        raise FileNotFoundError(
-            f"{', '.join(str(STATIC_DIR / f) for f in missing)} missing: the executed notebooks "
-            "need them to show widgets offline; `make env` fetches them from the npm registry "
-            "(scripts/fetch_widget_js.py)")
-    shutil.copytree(STATIC_DIR, nb_dir / "_static", dirs_exist_ok=True)
-    assets = f"_static/{Path(WIDGET_RENDERER).parent.as_posix()}/"
-    template = _NOTEBOOK_TEMPLATE.replace("ASSETS", assets)
+    assets = f"{static}/{Path(WIDGET_RENDERER).parent.as_posix()}/"
+    template = (_NOTEBOOK_TEMPLATE.replace("ASSETS", assets)
+                .replace("MATHJAX_HEAD", mathjax_head(f"{static}/{MATHJAX}")))
     return HTMLExporter(template_name="lab", template_file="rcwork_offline.html.j2",
                         extra_loaders=[DictLoader({"rcwork_offline.html.j2": template})],
-                        require_js_url=f"_static/{REQUIRE_JS}",
-                        widget_renderer_url=f"_static/{WIDGET_RENDERER}")
+                        require_js_url=f"{static}/{REQUIRE_JS}",
+                        widget_renderer_url=f"{static}/{WIDGET_RENDERER}")
 
 
 def _notebooks_section(page: _Page, run_dir: Path, out_dir: Path, stages: dict) -> None:
@@ -194,7 +263,7 @@ def _notebooks_section(page: _Page, run_dir: Path, out_dir: Path, stages: dict) 
 
     nb_dir = out_dir / "notebooks"
     nb_dir.mkdir(parents=True, exist_ok=True)
-    exporter = _offline_exporter(nb_dir)
+    exporter = _offline_exporter(f"../{STATIC}")
     links = []
     for nb_path in notebooks:
         nb = nbformat.read(nb_path, as_version=4)
@@ -220,6 +289,7 @@ def build_report(run_dir: str | Path, out_html: str | Path, *, title: str = "rcw
     evaluation."""
     run_dir, out_html = Path(run_dir), Path(out_html)
     out_html.parent.mkdir(parents=True, exist_ok=True)
+    copy_static(out_html.parent)
     pipeline = PipelineRecord.read_if_exists(run_dir)
     page = _Page(title)
     page.add(f"<h1>{html.escape(title)}</h1><p class='note'>run {html.escape(str(run_dir))} · "

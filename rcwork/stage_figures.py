@@ -77,9 +77,22 @@ def problem_bars(results: EvaluationResults, title: str | None = None) -> go.Fig
     return fig
 
 
+def uniform_verdict(runs: dict[str, EvaluationResults]) -> bool | None:
+    """``True`` when every problem passed in every run, ``False`` when none passed anywhere,
+    ``None`` when the verdicts differ (only then does a verdict grid show anything).  No
+    problems at all counts as none passed."""
+    verdicts = {p.passed for r in runs.values() for p in r.problems.values()}
+    return None if len(verdicts) > 1 else next(iter(verdicts), False)
+
+
 def verdict_grid(runs: dict[str, EvaluationResults], title: str = "per-problem verdict"
                  ) -> go.Figure:
-    """Runs × problems, green where the problem's first sample passed."""
+    """Runs × problems, green where the problem's first sample passed.
+
+    When every cell would be one colour the title says so in words (``all 20 problems failed
+    in every run``): a single-coloured slab is easily misread.  The report skips the figure
+    then (:func:`uniform_verdict`); a lesson that shows it still reads right.
+    """
     names = list(runs)
     task_ids: list[str] = []
     for r in runs.values():
@@ -89,5 +102,10 @@ def verdict_grid(runs: dict[str, EvaluationResults], title: str = "per-problem v
     fig = go.Figure(go.Heatmap(z=z, x=task_ids, y=names, zmin=0, zmax=1, showscale=False,
                                colorscale=[[0, "#e9b3b3"], [1, "#9fd39f"]],
                                hovertemplate="%{x} · %{y}: %{z}<extra></extra>"))
+    same = uniform_verdict(runs)
+    if same is not None:
+        where = "the run" if len(names) == 1 else "every run"
+        title = (f"{title}: all {len(task_ids)} problems "
+                 f"{'passed' if same else 'failed'} in {where}")
     fig.update_layout(title=title, height=160 + 40 * len(names), xaxis_showticklabels=False)
     return fig

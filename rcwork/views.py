@@ -1,7 +1,8 @@
 """HTML views of records and encoded samples, shared by the widgets and the static reports.
 
 Plain functions returning HTML strings, so a report written to disk and a widget in JupyterLab
-show the same thing and tests can check them without a browser.
+show the same thing and tests can check them without a browser.  The strings are
+:class:`HTMLView` objects: a lesson that ends a cell with one sees the picture, not the markup.
 """
 
 from __future__ import annotations
@@ -48,6 +49,28 @@ STYLE = """
 """
 
 
+# Records and token views hold code and program output, where a `$` is a character, not maths:
+# MathJax (in JupyterLab, the converted lessons and the report) leaves elements of this class
+# alone.
+NO_MATH = "tex2jax_ignore"
+
+
+class HTMLView(str):
+    """HTML markup that displays as HTML when a notebook shows it.
+
+    Still the string itself, so a report concatenates it, a widget takes it as its ``value`` and
+    a test searches it; ``_repr_html_`` is what makes a lesson cell ending in
+    ``trajectory_html(...)`` draw the view instead of echoing ``'<style>...'`` (IPython prefers
+    the HTML representation; plain-text front ends get a one-line summary, not the markup).
+    """
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(f"<HTML view, {len(self)} characters>")
+
+
 def _block_html(block: Block) -> str:
     return (f'<div class="rc-block {block.kind}" style="background:{KIND_COLORS[block.kind]}">'
             f'<div class="rc-kind">{KIND_LABELS[block.kind]}</div>'
@@ -60,7 +83,7 @@ def _message_html(role: str, blocks: Sequence[Block], title: str) -> str:
             f"{inner}</div>")
 
 
-def record_html(record: ReflectionRecord, *, style: bool = True) -> str:
+def record_html(record: ReflectionRecord, *, style: bool = True) -> HTMLView:
     """The record's four parts, each block coloured by kind."""
     m = record.metadata
     meta = (f'<div class="rc-meta">source {html.escape(m.source)} · teacher '
@@ -73,7 +96,8 @@ def record_html(record: ReflectionRecord, *, style: bool = True) -> str:
     parts.append(_message_html("user", [Block("text", record.reanswer_instruction)],
                                "re-answer instruction"))
     parts.append(_message_html("assistant", record.final, "final answer"))
-    return (STYLE if style else "") + f'<div class="rc-record">{meta}{"".join(parts)}</div>'
+    return HTMLView((STYLE if style else "")
+                    + f'<div class="rc-record {NO_MATH}">{meta}{"".join(parts)}</div>')
 
 
 def _token_html(text: str) -> str:
@@ -90,7 +114,7 @@ LEGEND = ('<div class="rc-legend"><span class="rc-tok trained">trained</span>'
 
 
 def encoded_html(enc: Encoded, texts: Sequence[str], hidden: Sequence[bool] | None = None,
-                 *, style: bool = True, special: Sequence[bool] | None = None) -> str:
+                 *, style: bool = True, special: Sequence[bool] | None = None) -> HTMLView:
     """Tokens of one sample as the text they decode to (``rcwork.tokentext.token_texts``),
     one box per token: underlined green when trained, red when a distillation target, greyed
     and struck through when hidden from the student.  Long samples scroll in their box.
@@ -119,12 +143,12 @@ def encoded_html(enc: Encoded, texts: Sequence[str], hidden: Sequence[bool] | No
                  + (", hidden" if "hidden" in cls else ""))
         spans.append(f'<span class="{" ".join(cls)}" style="background-color:{bg}" '
                      f'title="{html.escape(title)}">{_token_html(text)}</span>')
-    return ((STYLE if style else "") + LEGEND
-            + f'<div class="rc-tokens">{"".join(spans)}</div>')
+    return HTMLView((STYLE if style else "") + LEGEND
+                    + f'<div class="rc-tokens {NO_MATH}">{"".join(spans)}</div>')
 
 
 def token_view(enc: Encoded, tokenizer: PreTrainedTokenizerBase,
-               hidden: Sequence[bool] | None = None, *, style: bool = True) -> str:
+               hidden: Sequence[bool] | None = None, *, style: bool = True) -> HTMLView:
     """:func:`encoded_html` of a sample, its tokens decoded with ``tokenizer``."""
     return encoded_html(enc, token_texts(tokenizer, enc.input_ids), hidden, style=style,
                         special=special_flags(tokenizer, enc.input_ids))

@@ -24,6 +24,7 @@ from rcwork.distill.data import TrainingData, load_training_data
 from rcwork.distill.loss import heldout_metrics
 from rcwork.distill.trainer import (DistillConfig, DistillTrainer, choose_attention,
                                     save_for_evaluation, write_metrics)
+from rcwork.progress import DISTILL_COLUMNS, use_progress
 from rcwork.stage_files import DistillMetrics
 
 
@@ -61,6 +62,7 @@ def train(prep: Prepared) -> DistillMetrics | None:
     out = Path(cfg.output_dir)
     trainer = DistillTrainer(model=prep.model, args=cfg, train_dataset=prep.data.train,
                              eval_dataset=held or None, processing_class=tok)
+    use_progress(trainer, DISTILL_COLUMNS, title="distillation")
     resume = cfg.resume or None
     if resume == "last":  # the newest checkpoint with steps left (None: start afresh)
         resume = resume_checkpoint(cfg.output_dir, cfg.max_steps)

@@ -13,10 +13,21 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from rcwork.reflexi.plots import heldout_rows, reflection_histogram, reward_curves
+from rcwork.report import MATH
 from rcwork.stage_files import ReinforceMetrics
 from rcwork.views import html_table
 
 TITLE = "ReflexiCoder · GRPO over think → answer → reflection trajectories"
+
+
+def reward_formula(weights: list[float] | None) -> str:
+    """The reward GRPO maximised, with the run's weights, as a formula (the report typesets
+    it with MathJax, as lesson 06 shows it): format F, cycle regulation P, iterative quality R,
+    efficiency E (docs/reflexicoder.md).  ``None`` weights are TRL's: all 1."""
+    terms = [sym if float(w) == 1 else f"{float(w):g}\\,{sym}"
+             for w, sym in zip(weights or [1.0, 1.0, 1.0], ("F", "P \\cdot R", "P \\cdot E"))]
+    return ("<p>Each completion's reward (format F, cycle regulation P, iterative quality R, "
+            f"efficiency E):</p><div class='{MATH}'>$$r = {' + '.join(terms)}$$</div>")
 
 
 def section(run_dir: str | Path) -> list[str | go.Figure]:
@@ -45,6 +56,7 @@ def section(run_dir: str | Path) -> list[str | go.Figure]:
            f"{warm['records']['kept']} converted records." if warm else
            "No format warm-up (the authors' configuration).")
         + step_time + "</p>")
+    parts.append(reward_formula(s["reward_weights"]))
     parts.append(reward_curves(m.curves))
     header, rows = heldout_rows(m.heldout)
     if len(header) > 1:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rcwork.checkpoints import resume_checkpoint
+from rcwork.progress import GRPO_COLUMNS, use_progress
 from rcwork.reflexi.config import ReinforceConfig
 from rcwork.reflexi.rewards import REWARD_WEIGHTS, TrajectoryRewards
 from rcwork.stage_files import ReinforceMetrics, read_json, write_json
@@ -126,6 +127,7 @@ def reinforce(cfg: ReinforceConfig) -> ReinforceMetrics:
     trainer = GRPOTrainer(model=model, reward_funcs=rewards.functions(), args=cfg,
                           train_dataset=grpo_dataset(train, cfg.system_prompt),
                           processing_class=tokenizer)
+    use_progress(trainer, GRPO_COLUMNS, title="GRPO")
     t0 = time.perf_counter()
     trainer.train(resume_from_checkpoint=last)
     train_s = time.perf_counter() - t0

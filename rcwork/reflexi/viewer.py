@@ -13,6 +13,7 @@ from typing import Sequence
 
 from rcwork.reflexi.evaluate import TrajectoryResult
 from rcwork.reflexi.trajectory import parse_trajectory, protocol_violations
+from rcwork.views import NO_MATH, HTMLView
 
 _ELEMENT = re.compile(r"<(think|answer|reflection)>(.*?)(</\1>|\Z)", re.DOTALL)
 
@@ -43,8 +44,12 @@ def segments(text: str) -> list[tuple[str, str, bool]]:
     return out
 
 
-def trajectory_html(text: str, scores: Sequence[int] | None = None) -> str:
-    """One completion as coloured HTML (self-contained: carries its own style)."""
+def trajectory_html(text: str, scores: Sequence[int] | None = None) -> HTMLView:
+    """One completion as coloured HTML (self-contained: carries its own style).
+
+    An :class:`~rcwork.views.HTMLView`: a lesson cell ending with this call draws the
+    trajectory; the report and the viewer use it as the string it also is.
+    """
     traj = parse_trajectory(text)
     head = ("well formed, " + f"{traj.n_reflections} reflection(s)" if traj.well_formed
             else f"malformed: {html.escape(traj.reason)}")
@@ -65,8 +70,8 @@ def trajectory_html(text: str, scores: Sequence[int] | None = None) -> str:
         tag = f"&lt;{kind}&gt;{mark}" + ("" if closed else " (unclosed)")
         parts.append(f'<span class="rx-el rx-{kind}"><span class="rx-tag">{tag}</span>\n'
                      f"{html.escape(content.strip())}</span>")
-    return (f'{_STYLE}<div class="rx-head">{head}</div>'
-            f'<div class="rx-traj">{"".join(parts)}</div>')
+    return HTMLView(f'{_STYLE}<div class="{NO_MATH}"><div class="rx-head">{head}</div>'
+                    f'<div class="rx-traj">{"".join(parts)}</div></div>')
 
 
 class TrajectoryViewer:
@@ -107,7 +112,7 @@ class TrajectoryViewer:
         r = self.results[self._indices[self.slider.value]]
         self.count.value = (f"{self.slider.value + 1} of {len(self._indices)} · {r.task_id} · "
                             f"{r.n_tokens} tokens · {'passed' if r.passed else 'failed'}")
-        self.view.value = trajectory_html(r.text, r.answer_scores)
+        self.view.value = str(trajectory_html(r.text, r.answer_scores))
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

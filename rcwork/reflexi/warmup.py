@@ -131,6 +131,8 @@ def format_warmup(model: Any, tokenizer: Any, records_path: str | Path, system_p
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
+    from rcwork.progress import SFT_COLUMNS, use_progress
+
     rows, counts = warmup_rows(read_records(records_path), system_prompt, tokenizer,
                                max_tokens=max_tokens, exclude_entry_points=exclude_entry_points)
     if not rows:
@@ -143,6 +145,7 @@ def format_warmup(model: Any, tokenizer: Any, records_path: str | Path, system_p
                        completion_only_loss=True, max_length=None, disable_tqdm=True)
     trainer = SFTTrainer(model=model, args=config, train_dataset=Dataset.from_list(rows),
                          processing_class=tokenizer)
+    use_progress(trainer, SFT_COLUMNS, title="format warm-up")
     trainer.train()
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     model.eval()
