@@ -13,13 +13,18 @@ PROFILE ?= demo
 # and names every package, so it stands for the whole set.
 WIDGET_JS := rcwork/_static/VERSIONS
 
-.PHONY: run test env bench clean-env chromium screenshots sweep
+.PHONY: run test test-fast env bench clean-env chromium screenshots sweep
 
 run: $(STAMP) $(WIDGET_JS)
 	$(VENV)/bin/rcwork pipeline --profile $(PROFILE) --run-dir $(RUN) --report reports/index.html
 
 test: $(STAMP) $(WIDGET_JS) chromium
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The fast lane while editing: everything but the tests marked slow (real models, servers,
+# notebooks, browsers, distributed runs).  CI and `make test` still run all of it.
+test-fast: $(STAMP) $(WIDGET_JS)
+	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 # The browser tests (tests/test_browser.py) write PNGs of the report and of 02/03 in JupyterLab.
 screenshots: $(STAMP) $(WIDGET_JS) chromium

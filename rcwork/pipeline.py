@@ -20,7 +20,6 @@ skips those (``--force`` reruns everything).  Synthesis and the sweep resume ins
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -28,39 +27,41 @@ from typing import Any, Callable
 from rcwork.paths import SEED_RECORDS, project_path
 from rcwork.report import (Section, build_report, distill_section, evaluation_section,
                            synthesis_section)
-from rcwork.runs import run_notebook
+from rcwork.runner import run_stage
 from rcwork.stage_files import PipelineRecord
-from rcwork.stages import profile_file, profile_names, stage_config
+from rcwork.stages import STAGE_DEFS, profile_file, profile_names, stage_config
 
 
 @dataclass(frozen=True)
 class Stage:
     """One step of the main job.
 
-    ``config`` names the stage config (:data:`rcwork.stages.STAGE_CONFIGS`) the step builds;
-    ``overrides(run_dir)`` is what the run folder adds to the profile's table for it.  A stage
-    with a ``notebook`` is that lesson run by papermill with ``profile`` and those overrides; a
-    stage without one calls ``run(config)``.  ``section`` draws the stage's report section from
-    ``run_dir / folder``.
+    ``config`` names the stage (:data:`rcwork.stages.STAGE_DEFS`) the step runs;
+    ``overrides(run_dir)`` is what the run folder adds to the profile's table for it.  The
+    step runs through :func:`rcwork.runner.run_stage` with ``executor``: ``notebook`` (the
+    lesson under papermill, kept for the report) or ``inline``; ``check`` looks at an inline
+    stage's return value.  ``section`` draws the report section from ``run_dir / folder``.
     """
 
     name: str
-    notebook: str | None
     config: str
     overrides: Callable[[Path], dict[str, Any]]
     folder: str | None = None
     section: Callable[[Path], list[Any]] | None = None
-    run: Callable[[Any], None] | None = None
+    executor: str = "notebook"
+    check: Callable[[Any], None] | None = None
+
+    @property
+    def notebook(self) -> str | None:
+        """The lesson this step executes (None: it runs inline)."""
+        return STAGE_DEFS[self.config].notebook if self.executor == "notebook" else None
 
     def build(self, run_dir: Path, profile: str) -> Any:
         """The config this stage runs with: what its lesson builds from the same parameters."""
         return stage_config(self.config, profile, self.overrides(run_dir))
 
 
-def _run_sweep(cfg: Any) -> None:
-    from rcwork.sweep import run_sweep
-
-    summary = run_sweep(cfg)
+def _sweep_finished(summary: dict[str, Any]) -> None:
     if summary["failed"]:
         raise RuntimeError(f"sweep points failed: {', '.join(summary['failed'])}")
 
@@ -78,25 +79,25 @@ def _reinforce_section(d: Path) -> list[Any]:
 
 
 STAGES: list[Stage] = [
-    Stage("synthesize", "01_synthesize", "synthesize",
+    Stage("synthesize", "synthesize",
           lambda run: {"output_dir": str(run / "synthesize")}, "synthesize", synthesis_section),
-    Stage("inspect", "02_inspect", "inspect", lambda run: {}),
-    Stage("masks", "03_mask_visualize", "masks", lambda run: {}),
+    Stage("inspect", "inspect", lambda run: {}),
+    Stage("masks", "masks", lambda run: {}),
     # Distillation trains on the seed records plus whatever synthesis kept (counted apart).
-    Stage("distill", "04_distill", "distill",
+    Stage("distill", "distill",
           lambda run: {"output_dir": str(run / "distill"),
                        "data": [SEED_RECORDS, str(run / "synthesize" / "kept")]},
           "distill", distill_section),
-    Stage("evaluate-base", "05_evaluate", "evaluate",
+    Stage("evaluate-base", "evaluate",
           lambda run: {"out_dir": str(run / "evaluate" / "base")}),
-    Stage("evaluate-distilled", "05_evaluate", "evaluate",
+    Stage("evaluate-distilled", "evaluate",
           lambda run: {"model": str(run / "distill" / "model"),
                        "out_dir": str(run / "evaluate" / "distilled"),
                        "compare_to": str(run / "evaluate" / "base" / "results.json")},
           "evaluate", evaluation_section),
-    Stage("sweep", None, "sweep", lambda run: {"sweep_dir": str(run / "sweep")},
-          folder="sweep", section=_sweep_section, run=_run_sweep),
-    Stage("reinforce", "06_reinforce", "reinforce",
+    Stage("sweep", "sweep", lambda run: {"sweep_dir": str(run / "sweep")},
+          folder="sweep", section=_sweep_section, executor="inline", check=_sweep_finished),
+    Stage("reinforce", "reinforce",
           lambda run: {"output_dir": str(run / "reinforce")}, "reinforce", _reinforce_section),
 ]
 
@@ -123,17 +124,15 @@ def run_pipeline(profile: str, run_dir: str | Path, report: str | Path | None = 
         if stages.get(stage.name, {}).get("status") == "done":
             print(f"[pipeline] {stage.name}: done already, skipped")
             continue
-        print(f"[pipeline] {stage.name}: {stage.notebook or 'run'}", flush=True)
-        t0 = time.perf_counter()
-        entry: dict[str, Any] = {"status": "done"}
-        if stage.notebook is not None:
-            out_dir = run / "notebooks" / stage.name
-            run_notebook(stage.notebook, out_dir,
-                         {"profile": profile, "config": stage.overrides(run)}, log_output=False)
-            entry["notebook"] = str(out_dir / f"{stage.notebook}.ipynb")
-        else:
-            stage.run(stage.build(run, profile))
-        stages[stage.name] = {**entry, "wall_s": round(time.perf_counter() - t0, 1)}
+        print(f"[pipeline] {stage.name}: {stage.notebook or stage.executor}", flush=True)
+        done = run_stage(stage.config, stage.overrides(run), profile=profile,
+                         executor=stage.executor, notebook_dir=run / "notebooks" / stage.name)
+        if stage.check is not None:
+            stage.check(done.result)
+        entry: dict[str, Any] = {"status": "done", "executor": done.executor}
+        if done.notebook:
+            entry["notebook"] = done.notebook
+        stages[stage.name] = {**entry, "wall_s": round(done.wall_s, 1)}
         state.write(run)
         print(f"[pipeline] {stage.name}: {stages[stage.name]['wall_s']} s", flush=True)
     if report is not None:

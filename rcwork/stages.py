@@ -24,6 +24,7 @@ import dataclasses
 import importlib
 import sys
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -32,16 +33,37 @@ from rcwork.paths import project_path, project_root
 
 T = TypeVar("T")
 
-# stage name -> "module:ConfigClass" (imported on use: the trainer's config imports torch).
-STAGE_CONFIGS: dict[str, str] = {
-    "synthesize": "rcwork.synthesis.run:SynthesisConfig",
-    "inspect": "rcwork.inspection:InspectConfig",
-    "masks": "rcwork.inspection:MaskViewConfig",
-    "distill": "rcwork.distill.trainer:DistillConfig",
-    "evaluate": "rcwork.evaluation.stage:EvaluateConfig",
-    "sweep": "rcwork.sweep:SweepConfig",
-    "reinforce": "rcwork.reflexi.config:ReinforceConfig",
+
+@dataclass(frozen=True)
+class StageDef:
+    """A stage: its config dataclass, the function that runs it, and the lesson that teaches it
+    (``"module:name"`` strings, imported on use: the trainer's config imports torch).  The two
+    looking-only lessons have no function; the sweep has no lesson of its own."""
+
+    config: str
+    function: str | None
+    notebook: str | None
+
+
+STAGE_DEFS: dict[str, StageDef] = {
+    "synthesize": StageDef("rcwork.synthesis.run:SynthesisConfig",
+                           "rcwork.synthesis.run:run_synthesis", "01_synthesize"),
+    "inspect": StageDef("rcwork.inspection:InspectConfig", None, "02_inspect"),
+    "masks": StageDef("rcwork.inspection:MaskViewConfig", None, "03_mask_visualize"),
+    "distill": StageDef("rcwork.distill.trainer:DistillConfig", "rcwork.distill.stage:distill",
+                        "04_distill"),
+    "evaluate": StageDef("rcwork.evaluation.stage:EvaluateConfig",
+                         "rcwork.evaluation.stage:evaluate", "05_evaluate"),
+    "sweep": StageDef("rcwork.sweep:SweepConfig", "rcwork.sweep:run_sweep", None),
+    "reinforce": StageDef("rcwork.reflexi.config:ReinforceConfig",
+                          "rcwork.reflexi.train:reinforce", "06_reinforce"),
 }
+
+
+def load_object(ref: str) -> Any:
+    """``"module:name"`` → the object."""
+    module, name = ref.split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 class ProfileError(ValueError):
@@ -73,10 +95,9 @@ def profile_file(profile: str | Path) -> Path:
 
 
 def stage_class(stage: str) -> type:
-    if stage not in STAGE_CONFIGS:
-        raise ProfileError(f"unknown stage {stage!r}; stages: {', '.join(STAGE_CONFIGS)}")
-    module, name = STAGE_CONFIGS[stage].split(":")
-    return getattr(importlib.import_module(module), name)
+    if stage not in STAGE_DEFS:
+        raise ProfileError(f"unknown stage {stage!r}; stages: {', '.join(STAGE_DEFS)}")
+    return load_object(STAGE_DEFS[stage].config)
 
 
 def _field_names(cls: type) -> set[str]:
@@ -102,9 +123,9 @@ def read_profile(profile: str | Path, *, _seen: tuple[Path, ...] = ()) -> dict[s
             merged.setdefault(stage, {}).update(overrides)
     data.pop("description", None)
     for stage, overrides in data.items():
-        if stage not in STAGE_CONFIGS:
+        if stage not in STAGE_DEFS:
             raise ProfileError(f"{path}: [{stage}] is not a stage; stages: "
-                               f"{', '.join(STAGE_CONFIGS)}")
+                               f"{', '.join(STAGE_DEFS)}")
         if not isinstance(overrides, dict):
             raise ProfileError(f"{path}: {stage} must be a table ([{stage}])")
         unknown = sorted(set(overrides) - _field_names(stage_class(stage)))
@@ -166,7 +187,7 @@ def config_file_overrides(cls: type, stage: str, source: str) -> dict[str, Any]:
     for ``stage``; a flat ``.toml`` file of fields is taken as it is."""
     path = profile_file(source)
     data = tomllib.loads(path.read_text()) if path.exists() else {}
-    if "include" in data or any(k in STAGE_CONFIGS and isinstance(v, dict)
+    if "include" in data or any(k in STAGE_DEFS and isinstance(v, dict)
                                 for k, v in data.items()):
         return read_profile(path).get(stage, {})
     unknown = sorted(set(data) - _field_names(cls))

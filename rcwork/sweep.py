@@ -18,7 +18,11 @@ saved ``plan.json``).  Finished points are skipped; a point that was killed rest
 last Trainer checkpoint when the spec saves some.  A point being run by another process (its
 ``.lock`` is held) is skipped, so two sweeps on one folder never run a point twice.  On a
 machine with several GPUs, points run in parallel, one process per device
-(``CUDA_VISIBLE_DEVICES``); on CPU, one after another under a progress bar.  SLURM job arrays:
+(``CUDA_VISIBLE_DEVICES``; submitit's local executor gives every job the same devices, so this
+scheduler stays); on CPU, one after another under a progress bar.  Past one machine,
+``--executor submitit`` submits each pending point as a job (a SLURM job array on a cluster;
+local subprocesses elsewhere, which is what the tests run, kill and resume included): each
+point's stages run through :func:`rcwork.runner.run_stage`, as the pipeline's do.
 ``docs/sweeps.md``.
 """
 
@@ -42,7 +46,7 @@ from typing import Any, Iterator
 
 from rcwork.checkpoints import resume_checkpoint
 from rcwork.paths import project_path, project_root, resolve_paths
-from rcwork.runs import run_notebook
+from rcwork.runner import run_stage
 from rcwork.stage_files import DistillMetrics, EvaluationResults, write_json, write_text
 from rcwork.sweep_spec import (PAIRS_FILE, Point, Spec, SpecError, parse_assignment,
                                parse_scalar, parse_values, plan, read_spec_file, spec_from_dict,
@@ -73,8 +77,17 @@ class SweepConfig:
         "help": "spec: as the spec says; off: skip evaluation; on: evaluate (the spec's "
                 "[evaluate] settings, else EvaluateConfig's defaults)"})
     executor: str = field(default="", metadata={
-        "help": "notebook (papermill: the executed notebooks are kept) or inline (the stage "
-                "functions in this process); default: the spec's, else notebook"})
+        "help": "how points run: notebook (papermill: the executed notebooks are kept) or "
+                "inline (the stage functions in this process), one point after another; or "
+                "submitit: each pending point a job (SLURM on a cluster, else local "
+                "subprocesses), its stages run as the spec says; default: the spec's, else "
+                "notebook"})
+    submitit_cluster: str = field(default="auto", metadata={
+        "help": "for --executor submitit: auto (SLURM where available, else local), slurm, "
+                "local"})
+    submitit_parameters: str = field(default="", metadata={
+        "help": "for --executor submitit: submitit's parameters as JSON, e.g. "
+                "'{\"slurm_partition\": \"gpu\", \"gpus_per_node\": 1, \"timeout_min\": 240}'"})
     devices: str = field(default="auto", metadata={
         "help": "auto (one worker per visible GPU when there are several, else this process), "
                 "inprocess, or GPU ids such as 0,1,2,3"})
@@ -90,8 +103,9 @@ class SweepConfig:
         resolve_paths(self, ("spec", "sweep_dir"))
         if self.evaluate not in ("spec", "on", "off"):
             raise ValueError(f"evaluate must be spec, on or off, got {self.evaluate!r}")
-        if self.executor not in ("", "notebook", "inline"):
-            raise ValueError(f"executor must be notebook or inline, got {self.executor!r}")
+        if self.executor not in ("", "notebook", "inline", "submitit"):
+            raise ValueError(f"executor must be notebook, inline or submitit, got "
+                             f"{self.executor!r}")
 
 
 @dataclass
@@ -140,7 +154,7 @@ def make_plan(cfg: SweepConfig) -> Plan:
         data["seeds"] = list(cfg.seeds)
     if cfg.name:
         data["name"] = cfg.name
-    if cfg.executor:
+    if cfg.executor in ("notebook", "inline"):  # how a point's stages run
         data["executor"] = cfg.executor
     if cfg.evaluate == "off":
         data.pop("evaluate", None)
@@ -237,18 +251,11 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
                                       "evaluate": point.evaluate, "executor": p.spec.executor,
                                       "commit": commit})
 
-    t0 = time.perf_counter()
-    if reuse:
-        pass
-    elif p.spec.executor == "notebook":
-        run_notebook("04_distill", out / "notebooks", {"config": overrides})
-    else:
-        from rcwork.distill.stage import distill
-        from rcwork.distill.trainer import DistillConfig
-        from rcwork.stages import from_overrides
-
-        distill(from_overrides(DistillConfig, overrides))
-    timing["stages"]["distill_s"] = round(time.perf_counter() - t0, 2)
+    # A point is its spec's overrides of the stage defaults: no profile in between.
+    if not reuse:
+        ran = run_stage("distill", overrides, executor=p.spec.executor,
+                        notebook_dir=out / "notebooks")
+        timing["stages"]["distill_s"] = ran.wall_s
     shutil.copyfile(distill_dir / "metrics.json", out / "metrics.json")
 
     t0 = time.perf_counter()
@@ -261,19 +268,12 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
 
     results = None
     if point.evaluate is not None:
-        t0 = time.perf_counter()
         ev = {**point.evaluate, "model": str(distill_dir / "model"),
               "out_dir": str(out / "evaluate")}
-        if p.spec.executor == "notebook":
-            run_notebook("05_evaluate", out / "notebooks", {"config": ev})
-        else:
-            from rcwork.evaluation.stage import EvaluateConfig, evaluate
-            from rcwork.stages import from_overrides
-
-            evaluate(from_overrides(EvaluateConfig, ev))
+        ran = run_stage("evaluate", ev, executor=p.spec.executor, notebook_dir=out / "notebooks")
         shutil.copyfile(out / "evaluate" / "results.json", out / "results.json")
         results = EvaluationResults.read(out)
-        timing["stages"]["evaluate_s"] = round(time.perf_counter() - t0, 2)
+        timing["stages"]["evaluate_s"] = ran.wall_s
 
     timing.update(finished=_now(), wall_s=round(time.perf_counter() - t_start, 2))
     write_json(timing_path, timing)
@@ -306,13 +306,57 @@ def run_sweep(cfg: SweepConfig) -> dict[str, Any]:
     summary: dict[str, Any] = {"sweep_dir": str(p.sweep_dir), "points": len(p.points),
                                "skipped": [pt.id for pt in selected if is_done(p, pt)],
                                "ran": [], "failed": [], "busy": []}
-    devices = _devices(cfg.devices)
-    if devices and len(todo) > 1:
+    devices = _devices(cfg.devices) if cfg.executor != "submitit" else []
+    if cfg.executor == "submitit":
+        _run_jobs(p, todo, cfg, summary)
+    elif devices and len(todo) > 1:
         _run_parallel(p, todo, devices, cfg, summary)
     else:
         _run_sequential(p, todo, cfg, summary)
     collect(p)
     return summary
+
+
+def run_point_job(sweep_dir: str, point_id: str, keep_models: bool) -> dict[str, Any] | None:
+    """One point of a planned sweep as a submitit job (what ``rcwork sweep --sweep_dir DIR
+    --point ID`` does): the plan is read back from ``plan.json``, the point's lock and
+    ``row.json`` keep two jobs from running it twice."""
+    p = Plan.load(Path(sweep_dir))
+    point = next(pt for pt in p.points if pt.id == point_id)
+    return run_point(p, point, commit=code_commit(), keep_models=keep_models)
+
+
+def _run_jobs(p: Plan, todo: list[Point], cfg: SweepConfig, summary: dict) -> None:
+    """Each pending point a submitit job (one job array on SLURM); waits for all of them.
+    A killed sweep resumes like any other: finished points are skipped, a point whose job is
+    still running is reported busy (its lock is held), the rest are submitted again."""
+    from tqdm.auto import tqdm
+
+    from rcwork.runner import submitit_executor
+
+    if not todo:
+        return
+    executor = submitit_executor(p.sweep_dir / "submitit", cluster=cfg.submitit_cluster,
+                                 parameters=cfg.submitit_parameters)
+    with executor.batch():
+        jobs = [(pt, executor.submit(run_point_job, str(p.sweep_dir), pt.id, cfg.keep_models))
+                for pt in todo]
+    bar = tqdm(total=len(jobs), desc=f"sweep {p.spec.name} (submitit)", unit="point",
+               disable=not cfg.progress, file=sys.stderr)
+    for pt, job in jobs:
+        try:
+            row = job.result()
+        except Exception as e:  # one broken point must not lose the others' runs
+            write_text(run_dir(p, pt) / "error.txt", f"{type(e).__name__}: {e}\n"
+                       f"job {job.job_id}; logs under {p.sweep_dir / 'submitit'}\n")
+            summary["failed"].append(pt.id)
+            print(f"[sweep] {pt.id} failed in job {job.job_id}: {type(e).__name__}",
+                  file=sys.stderr, flush=True)
+        else:
+            summary["busy" if row is None else "ran"].append(pt.id)
+        bar.update(1)
+        collect(p)
+    bar.close()
 
 
 def _run_sequential(p: Plan, todo: list[Point], cfg: SweepConfig, summary: dict) -> None:
@@ -428,10 +472,17 @@ def _now() -> str:
 
 
 def main(argv: list[str]) -> int:
-    from rcwork.stages import parse_cli
+    from rcwork.stages import parse_cli, run_cli
 
-    cfg = parse_cli(SweepConfig, argv, prog="rcwork sweep", stage="sweep", description=__doc__)
-    summary = run_sweep(cfg)
+    def run() -> int:
+        cfg = parse_cli(SweepConfig, argv, prog="rcwork sweep", stage="sweep",
+                        description=__doc__)
+        return _report(run_sweep(cfg))
+
+    return run_cli("rcwork sweep", run)
+
+
+def _report(summary: dict[str, Any]) -> int:
     print(f"[sweep] {summary['sweep_dir']}: {summary['points']} points; ran "
           f"{len(summary['ran'])}, already done {len(summary['skipped'])}, failed "
           f"{len(summary['failed'])}" + (f" ({', '.join(summary['failed'])})"

@@ -15,7 +15,7 @@ import pytest
 
 from rcwork.paths import SEED_RECORDS, project_path, project_root
 from rcwork.pipeline import STAGES
-from rcwork.stages import (STAGE_CONFIGS, ProfileError, parse_cli, profile_names, read_profile,
+from rcwork.stages import (STAGE_DEFS, ProfileError, parse_cli, profile_names, read_profile,
                            stage_class, stage_config)
 
 ROOT = project_root()
@@ -162,13 +162,13 @@ def test_limit_must_not_be_negative():
 
 def _field_names() -> set[str]:
     names: set[str] = set()
-    for stage in STAGE_CONFIGS:
+    for stage in STAGE_DEFS:
         names |= {f.name for f in dataclasses.fields(stage_class(stage))}
     return names - {"output_dir"}  # outputs are the run folder's, not settings
 
 
 CONFIG_BUILDERS = {"stage_config", "from_overrides", "parse_cli", "dict",
-                   *(path.split(":")[1] for path in STAGE_CONFIGS.values())}
+                   *(d.config.split(":")[1] for d in STAGE_DEFS.values())}
 
 
 def _callee(call: ast.Call) -> str:

@@ -262,6 +262,47 @@ def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_
     assert len(curves.data) == 7 * 5 and curves.layout.updatemenus[0].buttons[0].label == "loss"
 
 
+@pytest.mark.slow
+def test_submitit_jobs_run_the_ci_sweep_survive_a_kill_and_resume(tmp_path):
+    """``--executor submitit`` with submitit's local executor (the code path a SLURM cluster
+    takes, with subprocesses for jobs): the CI spec's points run as jobs; killing the sweep and
+    its jobs mid-way and rerunning finishes it with every point in the registry once."""
+    spec = project_root() / "configs" / "sweeps" / "ci.toml"
+    sweep_dir = tmp_path / "sweep"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    cmd = [sys.executable, "-m", "rcwork", "sweep", "--spec", str(spec), "--sweep_dir",
+           str(sweep_dir), "--executor", "submitit", "--submitit_cluster", "local",
+           "--progress", "false"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    registry = sweep_dir / "registry.jsonl"
+    try:
+        deadline = time.monotonic() + 300
+        while not list(sweep_dir.glob("runs/*/row.json")):
+            assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
+            assert time.monotonic() < deadline, "no point finished within 300 s"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its local jobs
+        proc.wait(timeout=60)
+        proc.stderr.close()
+    plan_ids = [p["id"] for p in json.loads((sweep_dir / "plan.json").read_text())["points"]]
+    finished = {p.parent.name for p in sweep_dir.glob("runs/*/row.json")}
+    assert 1 <= len(finished) <= len(plan_ids) == 3
+    assert list(sweep_dir.glob("submitit/*")), "no job was submitted through submitit"
+
+    done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = _rows(registry)
+    assert [r["id"] for r in rows] == plan_ids  # every point exactly once, in plan order
+    for r in rows:
+        timing = json.loads((sweep_dir / r["run"] / "timing.json").read_text())
+        assert timing["attempts"] == (1 if r["id"] in finished else timing["attempts"])
+        assert r["steps"] == 2 and r["nll_after_low"] <= r["nll_after"] <= r["nll_after_high"]
+    assert f"already done {len(finished)}" in done.stdout
+
+
 def test_a_notebook_point_keeps_its_executed_notebook(small_records, tmp_path):
     from rcwork.sweep import SweepConfig, run_sweep
 
