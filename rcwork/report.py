@@ -161,9 +161,10 @@ def evaluation_section(d: Path) -> list[str | go.Figure]:
     if same is None:
         parts.append(verdict_grid(runs, title="per-problem verdict"))
     else:  # one colour would say nothing the sentence above does not
+        where = "the run" if len(runs) == 1 else ("every run" if same else "any run")
         parts.append(f"<p class='note'>No per-problem picture: "
                      f"{'every problem passed' if same else 'no problem passed'} in "
-                     f"{'the run' if len(runs) == 1 else 'every run'}.</p>")
+                     f"{where}.</p>")
     for name, r in runs.items():
         if r.flips:
             parts.append(_flips_part(name, r, runs))
