@@ -3,8 +3,8 @@
 Both users of :mod:`rcwork.engines` are measured on one loaded model, all in one run:
 
 **Evaluation** — the first N HumanEval problems in the chat prompt style go through
-:class:`rcwork.evaluation.generation.TransformersBackend` with ``batch_size=1`` and with
-``batch_size=N``, in two modes:
+:class:`rcwork.evaluation.generation.PromptBackend` on a transformers engine with
+``batch_size=1`` and with ``batch_size=N``, in two modes:
 
 * **fixed length** — every prompt generates exactly ``--max-new-tokens`` tokens
   (``ignore_eos``, as vLLM's throughput benchmark does): the engine's raw throughput;
@@ -62,14 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    from rcwork.engines import GenerationSettings
-    from rcwork.engines.transformers import TransformersEngine
+    from rcwork.engines import GenerationSettings, make_engine
     from rcwork.evaluation import build_prompt, load_benchmark
-    from rcwork.evaluation.generation import Request, SamplingSettings, TransformersBackend
+    from rcwork.evaluation.generation import PromptBackend, Request, SamplingSettings
     from rcwork.synthesis import prompts
     from rcwork.teachers import EngineTeacher
 
-    backend, style = TransformersBackend.load(args.model, prompt_style=args.prompt_style)
+    backend = PromptBackend(make_engine("transformers", args.model, name=args.model))
+    style = backend.resolve_style(args.prompt_style)
     problems = load_benchmark("humaneval", limit=args.prompts)
     requests = [Request(p.task_id, 0, build_prompt(p, style, backend.tokenizer))
                 for p in problems]
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def evaluation(batch_size: int, settings: SamplingSettings, use_generate: bool = False
                    ) -> dict[str, Any]:
-        backend.batch_size, backend.use_generate = batch_size, use_generate
+        backend.engine.batch_size, backend.engine.use_generate = batch_size, use_generate
         return _timed(lambda: {r.task_id: (c.text, c.n_tokens or 0)
                                for batch in backend.generate(requests, settings)
                                for r, c in batch})
@@ -85,9 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     # The teacher shares the loaded model through its own engine (no token budget: first-round
     # conversations are short).  One worker's teacher runs a request alone; N workers' teacher
     # waits for all N requests and decodes them as one batch.
-    engine = TransformersEngine(backend.model, backend.tokenizer, batch_size=n, name=args.model)
+    engine = make_engine("transformers", backend.engine.model, tokenizer=backend.tokenizer,
+                         batch_size=n, name=args.model)
     alone = EngineTeacher(engine, max_batch_size=1, batch_wait_s=0.0)
-    merged = EngineTeacher(engine, max_batch_size=n, batch_wait_s=2.0)
+    merged = EngineTeacher(engine, batch_wait_s=2.0)  # the engine's batch: all N
     convs = {p.task_id: [{"role": "system", "content": prompts.SYSTEM},
                          {"role": "user", "content": prompts.STAGE1.format(
                              instruction=p.instruction)}] for p in problems}
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         return replies
 
     # Warm-up (first-call allocations), not timed.
-    backend.batch_size = 2
+    backend.engine.batch_size = 2
     list(backend.generate(requests[:2], SamplingSettings(max_new_tokens=4)))
 
     fixed = SamplingSettings(max_new_tokens=args.max_new_tokens, ignore_eos=True)
@@ -124,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     # A teacher hands back strings: each reply's token count comes from one untimed engine
     # run of the same greedy requests.
-    reference = engine.chat(list(convs.values()), stop=list(prompts.STOP),
-                            settings=GenerationSettings(max_new_tokens=args.max_new_tokens))
+    reference = engine.chat(list(convs.values()), GenerationSettings(
+        max_new_tokens=args.max_new_tokens, stop=prompts.STOP))
     n_tokens = {t: c.n_tokens or 0 for t, c in zip(convs, reference)}
 
     def counted(fn: Callable[[], dict[str, str]]) -> Callable[[], dict[str, tuple[str, int]]]:

@@ -1,21 +1,28 @@
 """The engine layer: one continuous-batching decoder shared by evaluation and the synthesis teacher,
-per-row stop ids, the batch token budget, and API keys that never leave the environment."""
+per-row stop ids, the batch token budget, API keys that never leave the environment, one factory
+that builds every engine, and decoding defaults written in one place."""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import json
 import pickle
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 import torch
 
-from rcwork.engines import GenerationSettings, Query, make_engine
+from rcwork.engines import (ENGINES, Engine, GenerationSettings, Query, make_engine,
+                            truncate_at_stop)
+from rcwork.engines.openai_api import OpenAIEngine
 from rcwork.engines.transformers import TransformersEngine
-from rcwork.teachers import EngineTeacher, make_teacher
+from rcwork.teachers import EngineTeacher
 
 torch.set_num_threads(1)
 
@@ -46,8 +53,8 @@ CONVS = [[{"role": "user", "content": text}] for text in
 
 def test_the_teacher_decodes_with_the_shared_continuous_batching_loop(chaotic):
     model, tok = chaotic
-    engine = TransformersEngine(model, tok, batch_size=4)
-    teacher = EngineTeacher(engine, max_batch_size=4, batch_wait_s=0.0)
+    engine = make_engine("transformers", model, tokenizer=tok, batch_size=4)
+    teacher = EngineTeacher(engine, batch_wait_s=0.0)  # merges the engine's batch size
     free = teacher.chat(CONVS, max_new_tokens=20)
     # A stop string every reply contains, at different places: rows finish at different steps.
     stop = next(ch for ch in sorted(set(free[0])) if ch.strip()
@@ -70,34 +77,38 @@ def test_the_teacher_decodes_with_the_shared_continuous_batching_loop(chaotic):
 
 def test_complete_stops_each_row_at_its_own_stop_ids(chaotic):
     model, tok = chaotic
-    engine = TransformersEngine(model, tok, batch_size=2)
+    engine = make_engine("transformers", model, tokenizer=tok, batch_size=2)
     texts = ["def add(a, b):", "# reverse a string\n"]
     settings = GenerationSettings(max_new_tokens=10)
-    free = engine.complete(texts, settings=settings)
+    free = engine.complete(texts, settings)
     assert [c.finish_reason for c in free] == ["length", "length"]
-    first = engine.complete(texts[:1], settings=GenerationSettings(max_new_tokens=1))[0].text
+    first = engine.complete(texts[:1], GenerationSettings(max_new_tokens=1))[0].text
     first_id = tok(first, add_special_tokens=False)["input_ids"][-1]
     got = engine.run([Query(text=texts[0], stop_ids=frozenset({first_id})),
                       Query(text=texts[1])], settings)
     assert (got[0].text, got[0].n_tokens, got[0].finish_reason) == ("", 1, "stop")
     assert got[1] == free[1]  # the other row's stops are its own
-    # A stop string ends the text before it (the OpenAI convention) on every engine.
-    cut = free[1].text[3:5]
-    assert engine.complete(texts[1:], stop=[cut], settings=settings)[0].text == \
+    # A stop string ends the text before it (the OpenAI convention) on every engine; the
+    # settings' stops and a query's own both count.
+    cut, other = free[1].text[3:5], free[0].text[4:6]
+    assert engine.complete(texts[1:], replace(settings, stop=[cut]))[0].text == \
         free[1].text[:free[1].text.index(cut)]
+    both = engine.run([Query(text=t, stop=(other,)) for t in texts], replace(settings, stop=[cut]))
+    assert [c.text for c in both] == [truncate_at_stop(c.text, [cut, other]) for c in free]
 
 
 def test_the_token_budget_bounds_every_forward_call(chaotic):
     model, tok = chaotic
     texts = ["x" * 40, "y" * 30, "z" * 20, "w" * 10]
     settings = GenerationSettings(max_new_tokens=8)
-    unbounded = TransformersEngine(model, tok, batch_size=4).complete(texts, settings=settings)
+    unbounded = make_engine("transformers", model, tokenizer=tok, batch_size=4).complete(
+        texts, settings)
     longest = len(tok(texts[0], add_special_tokens=False)["input_ids"])
-    bounded = TransformersEngine(model, tok, batch_size=4,
-                                 max_batch_tokens=2 * (longest + 8))
+    bounded = make_engine("transformers", model, tokenizer=tok, batch_size=4,
+                          max_batch_tokens=2 * (longest + 8))
     sizes, hook = _batch_sizes(model)
     try:
-        assert bounded.complete(texts, settings=settings) == unbounded
+        assert bounded.complete(texts, settings) == unbounded
     finally:
         hook.remove()
     assert max(sizes) == 2
@@ -169,7 +180,8 @@ def test_synthesis_run_files_never_hold_the_key(stub, monkeypatch, tmp_path):
 
     secret = "sk-run-files-secret-3333"
     monkeypatch.setenv("RCWORK_RUN_KEY", secret)
-    teacher = make_teacher("openai", "stub-model", base_url=stub, api_key_env="RCWORK_RUN_KEY")
+    teacher = EngineTeacher(make_engine("openai", "stub-model", base_url=stub,
+                                        api_key_env="RCWORK_RUN_KEY"))
     pool = KernelPool(1, Limits())
     try:
         summary = synthesize(easy_problems(1), teacher, tmp_path / "run",
@@ -195,3 +207,102 @@ def test_make_engine_names_the_backends_and_imports_lazily():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True)
     assert out.stdout.strip() == "[]"
+
+
+RCWORK = Path(__file__).resolve().parent.parent / "rcwork"
+
+
+def _modules() -> list[tuple[Path, ast.Module]]:
+    return [(p, ast.parse(p.read_text(encoding="utf-8"))) for p in sorted(RCWORK.rglob("*.py"))]
+
+
+def test_one_factory_builds_every_engine_and_nothing_else_is_or_builds_one(monkeypatch):
+    import rcwork.evaluation.generation as generation
+    import rcwork.teachers as teachers
+    from rcwork.evaluation.generation import PromptBackend
+
+    # The factories and mixins that came before are gone.
+    for module, name in [(teachers, "make_teacher"), (generation, "make_backend"),
+                         (generation, "TransformersBackend"), (generation, "OpenAIBackend"),
+                         (generation, "VLLMBackend")]:
+        assert not hasattr(module, name), name
+    # Every kind builds through make_engine; teachers and evaluation hold what it built.
+    local = make_engine("transformers", "tiny", num_threads=1)
+    monkeypatch.setenv("RCWORK_FACTORY_KEY", "sk-x")
+    remote = make_engine("openai", "m", base_url="http://127.0.0.1:9/v1",
+                         api_key_env="RCWORK_FACTORY_KEY")
+    assert (type(local), type(remote)) == (TransformersEngine, OpenAIEngine)
+    assert sorted(ENGINES) == ["openai", "transformers", "vllm"]
+    for engine in (local, remote):
+        teacher, backend = EngineTeacher(engine), PromptBackend(engine)
+        assert teacher.engine is engine and backend.engine is engine
+        assert not isinstance(teacher, Engine) and not isinstance(backend, Engine)
+    # No module outside rcwork/engines subclasses an engine (no mixins), and no module calls an
+    # engine class: make_engine (which looks its class up by name) is the only way to one.
+    engine_classes = {"Engine"} | {cls for _, cls in ENGINES.values()}
+    offenders = []
+    for path, tree in _modules():
+        inside = path.parent == RCWORK / "engines"
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and not inside:
+                bases = {getattr(b, "id", getattr(b, "attr", None)) for b in node.bases}
+                offenders += [f"{path.name}: class {node.name}({b})" for b in bases
+                              & engine_classes]
+            if isinstance(node, ast.Call):
+                called = getattr(node.func, "id", getattr(node.func, "attr", None))
+                if called in engine_classes:
+                    offenders.append(f"{path.name}:{node.lineno}: {called}(...)")
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("make_") and (
+                    "backend" in ast.unparse(node.args) or "engine" in node.name):
+                if path != RCWORK / "engines" / "__init__.py":
+                    offenders.append(f"{path.name}: def {node.name} (another factory)")
+    assert offenders == []
+
+
+# Names of GenerationSettings fields that decide decoding.  ``seed`` is left out: many
+# functions take a seed for other things (masks, splits, toy data).
+DECODING = {f.name for f in dataclasses.fields(GenerationSettings)} - {"seed"}
+
+
+def _written_defaults(tree: ast.Module) -> list[tuple[str, str, int]]:
+    """(where, name, line) of every default for a decoding name that is neither None nor empty:
+    function parameters anywhere, class-level fields outside stage configs (``*Config``, the
+    dataclasses a stage's CLI and profiles override, which choose the stage's own values)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            a = node.args
+            positional = a.posonlyargs + a.args
+            pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults))
+            pairs += [(arg, d) for arg, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+            found += [(node.name, arg.arg, node.lineno) for arg, d in pairs
+                      if arg.arg in DECODING and not _empty(d)]
+        elif isinstance(node, ast.ClassDef) and not node.name.endswith("Config"):
+            found += [(node.name, st.target.id, st.lineno) for st in node.body
+                      if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)
+                      and st.target.id in DECODING and st.value is not None
+                      and not _empty(st.value)]
+    return found
+
+
+def _empty(node: ast.expr) -> bool:
+    """None, ``()``, ``[]``, ``frozenset()`` or ``field(default_factory=list)``: nothing added
+    to what the settings say (a query's own stops are none unless given)."""
+    text = ast.unparse(node)
+    return text in ("None", "()", "[]", "frozenset()", "field(default_factory=list)",
+                    "field(default_factory=tuple)")
+
+
+def test_decoding_defaults_are_written_once_in_generation_settings():
+    written = {f"{path.relative_to(RCWORK)}:{line} {where}.{name}"
+               for path, tree in _modules() for where, name, line in _written_defaults(tree)}
+    ours = {w for w in written if w.startswith("engines/base.py") and " GenerationSettings." in w}
+    # The scan sees GenerationSettings' own defaults (so it would see a copy) ...
+    assert {w.rsplit(".", 1)[1] for w in ours} == {
+        f.name for f in dataclasses.fields(GenerationSettings) if f.name in DECODING and f.default
+        not in (None, ())}
+    # ... and no other default anywhere in rcwork.
+    assert written - ours == set()
+    # A caller's None means "the settings' value": the teacher's chat resolves it there.
+    assert GenerationSettings.given(max_new_tokens=None, temperature=0.5, stop=["x"]) == \
+        GenerationSettings(temperature=0.5, stop=("x",))

@@ -12,10 +12,11 @@ import pytest
 import torch
 
 from rcwork.cli import main as rcwork_main
+from rcwork.engines import make_engine
 from rcwork.engines.decoding import stopping_criteria_class
 from rcwork.evaluation import load_benchmark, read_samples, write_samples
-from rcwork.evaluation.generation import (OpenAIBackend, Request, SamplingSettings,
-                                          TransformersBackend, generate_samples)
+from rcwork.evaluation.generation import (PromptBackend, Request, SamplingSettings,
+                                          generate_samples)
 from rcwork.evaluation.prompts import build_prompt
 from rcwork.stage_files import EvaluationResults
 
@@ -24,6 +25,11 @@ torch.set_num_threads(1)
 
 def _samples(path):
     return [(s["task_id"], s["index"]) for s in read_samples(path)]
+
+
+def _local(model, tok, **options) -> PromptBackend:
+    """Evaluation's backend on a transformers engine around an already loaded model."""
+    return PromptBackend(make_engine("transformers", model, tokenizer=tok, **options))
 
 
 def test_cli_generates_with_the_tiny_model_and_scores(tmp_path, capsys):
@@ -57,7 +63,7 @@ def test_cli_generates_with_the_tiny_model_and_scores(tmp_path, capsys):
 
 def test_sampled_generation_resumes_after_an_interruption(tmp_path, tiny):
     model, tok = tiny
-    backend = TransformersBackend(model, tok, batch_size=4, name="tiny")
+    backend = _local(model, tok, batch_size=4, name="tiny")
     problems = load_benchmark("humaneval", limit=3)
     settings = SamplingSettings(n=3, temperature=0.8, top_p=0.95, max_new_tokens=6, seed=1)
     path = tmp_path / "s.jsonl"
@@ -74,6 +80,32 @@ def test_sampled_generation_resumes_after_an_interruption(tmp_path, tiny):
     got = _samples(path)
     assert sorted(got) == sorted((s["task_id"], s["index"]) for s in full)
     assert len(got) == len(set(got)) == 9
+
+
+def test_auto_style_follows_a_checkpoint_and_adds_the_paper_tokens_only_then(tmp_path,
+                                                                             monkeypatch):
+    from rcwork.checkpoints import write_checkpoint_info
+    from rcwork.evaluation.prompts import has_paper_tokens
+    from rcwork.models import load_model
+
+    model, tok = load_model("tiny", reflection_tokens=False)
+    for name, style in (("published", None), ("trained", "paper")):
+        model.save_pretrained(tmp_path / name)
+        tok.save_pretrained(tmp_path / name)
+        if style:
+            write_checkpoint_info(tmp_path / name, prompt_style=style)
+    published = PromptBackend(make_engine("transformers", str(tmp_path / "published")))
+    assert published.resolve_style("auto") == "chat"  # the tokenizer's chat template
+    assert not has_paper_tokens(published.tokenizer)  # used exactly as published
+    trained = PromptBackend(make_engine("transformers", str(tmp_path / "trained")))
+    assert trained.resolve_style("auto") == "paper"
+    assert has_paper_tokens(trained.tokenizer)
+    assert trained.engine.model.get_input_embeddings().weight.shape[0] >= len(trained.tokenizer)
+    # An HTTP engine has no tokenizer: auto is chat.
+    monkeypatch.setenv("RC_STYLE_KEY", "sk-x")
+    remote = PromptBackend(make_engine("openai", "m", base_url="http://127.0.0.1:9/v1",
+                                       api_key_env="RC_STYLE_KEY"))
+    assert remote.resolve_style("auto") == "chat" and remote.tokenizer is None
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +130,7 @@ def test_continuous_batching_equals_one_at_a_time_and_model_generate(chaotic_tin
     settings = SamplingSettings(max_new_tokens=16)
     for r in reqs:
         r.prompt.stop = []
-    free = {r.task_id: c.text for b in TransformersBackend(model, tok).generate(reqs, settings)
+    free = {r.task_id: c.text for b in _local(model, tok).generate(reqs, settings)
             for r, c in b}
     # Stops taken from what the model writes (an ASCII letter from a varying offset on).
     for k, r in zip([0, 2, 4, 6, 8, 10, 12, 3, 20], reqs):
@@ -106,8 +138,7 @@ def test_continuous_batching_equals_one_at_a_time_and_model_generate(chaotic_tin
         r.prompt.stop = letters[:1]
 
     def run(batch_size, use_generate=False):
-        backend = TransformersBackend(model, tok, batch_size=batch_size,
-                                      use_generate=use_generate)
+        backend = _local(model, tok, batch_size=batch_size, use_generate=use_generate)
         out = {}
         for batch in backend.generate(reqs, settings):
             assert len(batch) <= batch_size
@@ -128,9 +159,9 @@ def test_ignore_eos_generates_exactly_max_new_tokens(tiny):
     reqs = [Request(p.task_id, 0, build_prompt(p, "chat", tok)) for p in problems]
     for r in reqs:
         r.prompt.stop = ["\n", "a", "e"]
-    backend = TransformersBackend(model, tok, batch_size=2)
+    backend = _local(model, tok, batch_size=2)
     for use_generate in (False, True):
-        backend.use_generate = use_generate
+        backend.engine.use_generate = use_generate
         got = [c for batch in backend.generate(reqs, SamplingSettings(max_new_tokens=9,
                                                                       ignore_eos=True))
                for _, c in batch]
@@ -141,7 +172,7 @@ def test_sampling_is_seeded_and_follows_top_p(tiny):
     model, tok = tiny
     p = load_benchmark("humaneval", limit=1)[0]
     reqs = [Request(p.task_id, i, build_prompt(p, "completion", tok)) for i in range(4)]
-    backend = TransformersBackend(model, tok, batch_size=4)
+    backend = _local(model, tok, batch_size=4)
 
     def run(**kw):
         s = SamplingSettings(n=4, temperature=1.0, max_new_tokens=8, **kw)
@@ -206,8 +237,8 @@ def test_openai_backend_against_a_stub_server(tmp_path, monkeypatch):
     try:
         monkeypatch.setenv("RC_TEST_KEY", "sk-secret-value")
         url = f"http://127.0.0.1:{server.server_port}/v1"
-        backend = OpenAIBackend("stub-model", base_url=url, api_key_env="RC_TEST_KEY",
-                                concurrency=2)
+        backend = PromptBackend(make_engine("openai", "stub-model", base_url=url,
+                                            api_key_env="RC_TEST_KEY", max_concurrency=2))
         assert "sk-secret" not in repr(backend) and "sk-secret" not in str(vars(backend))
         problems = load_benchmark("humaneval+", write_jsonl_rows(tmp_path / "p.jsonl", HUMANEVAL_PLUS_HUB))
         chat = generate_samples(problems, backend, tmp_path / "chat.jsonl", prompt_style="chat")

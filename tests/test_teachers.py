@@ -1,4 +1,5 @@
-"""Teachers: the batched chat protocol on engines, stop strings, batching across threads, keys."""
+"""Teachers: the batched chat protocol on engines, stop strings, batching across threads, keys,
+and the synthesis config's teacher built through the one engine factory."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import time
 
 import pytest
 
-from rcwork.engines import truncate_at_stop
-from rcwork.teachers import BatchQueue, ScriptedTeacher, Teacher, make_teacher
+from rcwork.engines import GenerationSettings, make_engine, truncate_at_stop
+from rcwork.synthesis.run import SynthesisConfig, build_teacher
+from rcwork.teachers import BatchQueue, EngineTeacher, ScriptedTeacher, Teacher
 
 CONV = [{"role": "user", "content": "Write a Python function that adds two numbers."}]
 
@@ -90,8 +92,13 @@ def test_scripted_teacher_is_a_teacher_and_applies_stop():
         t.chat([[{"role": "robot", "content": "x"}]])
 
 
+def _local(batch_wait_s: float = 0.25, **options) -> EngineTeacher:
+    return EngineTeacher(make_engine("transformers", "tiny", num_threads=1, batch_size=8,
+                                     **options), batch_wait_s=batch_wait_s)
+
+
 def test_transformers_teacher_batches_with_left_padding_and_stop_strings():
-    t = make_teacher("transformers", "tiny", num_threads=1, batch_wait_s=0.5)
+    t = _local(batch_wait_s=0.5)
     assert isinstance(t, Teacher) and t.name == "tiny"
     short = [{"role": "user", "content": "hi"}]
     out = t.chat([CONV, short], max_new_tokens=12)
@@ -108,7 +115,7 @@ def test_transformers_teacher_batches_with_left_padding_and_stop_strings():
 
 
 def test_transformers_teacher_splits_batches_over_the_token_budget():
-    t = make_teacher("transformers", "tiny", num_threads=1, max_batch_tokens=1)
+    t = _local(max_batch_tokens=1)
     long = [{"role": "user", "content": "x" * 300}]
     # Every row is over budget alone: three generate calls, results in the callers' order.
     out = t.chat([CONV, long, CONV], max_new_tokens=6)
@@ -117,16 +124,27 @@ def test_transformers_teacher_splits_batches_over_the_token_budget():
 
 
 def test_transformers_teacher_samples_with_temperature():
-    t = make_teacher("transformers", "tiny", num_threads=1, batch_wait_s=0.0)
+    t = _local(batch_wait_s=0.0)
     outs = {t.chat([CONV], max_new_tokens=16, temperature=1.0)[0] for _ in range(3)}
     assert len(outs) > 1
+
+
+def test_a_teachers_unset_arguments_are_the_generation_settings_defaults():
+    t = _local(batch_wait_s=1.0)
+    defaults = GenerationSettings()
+    assert t.chat([CONV]) == t.chat([CONV], max_new_tokens=defaults.max_new_tokens,
+                                    temperature=defaults.temperature, stop=list(defaults.stop))
+    # Equal settings are one batch key however the stops are spelled: two workers, one batch.
+    res = _run_threads(lambda i: t.chat([CONV], max_new_tokens=4,
+                                        stop=["\n\n"] if i else ("\n\n",))[0], 2)
+    assert res[0] == res[1] and t.batch_stats.batch_sizes[-1] == 2
 
 
 def test_openai_teacher_never_exposes_the_key(monkeypatch):
     secret = "sk-test-DO-NOT-LEAK-4242"
     monkeypatch.setenv("RCWORK_TEST_KEY", secret)
-    t = make_teacher("openai", "some-model", base_url="http://127.0.0.1:9/v1",
-                     api_key_env="RCWORK_TEST_KEY")
+    t = EngineTeacher(make_engine("openai", "some-model", base_url="http://127.0.0.1:9/v1",
+                                  api_key_env="RCWORK_TEST_KEY"))
     for text in (repr(t), str(t), str(t.describe()), str(vars(t)), str(vars(t.engine))):
         assert secret not in text
     assert t.describe()["api_key_env"] == "RCWORK_TEST_KEY"
@@ -137,10 +155,10 @@ def test_openai_teacher_never_exposes_the_key(monkeypatch):
 def test_openai_teacher_without_key_for_hosted_api_names_the_variable(monkeypatch):
     monkeypatch.delenv("RCWORK_MISSING_KEY", raising=False)
     with pytest.raises(ValueError, match="RCWORK_MISSING_KEY"):
-        make_teacher("openai", "gpt-x", api_key_env="RCWORK_MISSING_KEY")
+        make_engine("openai", "gpt-x", api_key_env="RCWORK_MISSING_KEY")
     # A local server needs no key.
-    assert make_teacher("openai", "m", base_url="http://127.0.0.1:9/v1",
-                        api_key_env="RCWORK_MISSING_KEY").name == "m"
+    assert EngineTeacher(make_engine("openai", "m", base_url="http://127.0.0.1:9/v1",
+                                     api_key_env="RCWORK_MISSING_KEY")).name == "m"
 
 
 def test_vllm_teacher_without_vllm_says_how_to_get_it():
@@ -148,11 +166,23 @@ def test_vllm_teacher_without_vllm_says_how_to_get_it():
         import vllm  # noqa: F401
     except ImportError:
         with pytest.raises(ImportError, match="pip install vllm"):
-            make_teacher("vllm", "some/model")
+            build_teacher(SynthesisConfig(teacher_backend="vllm", teacher_model="some/model"))
     else:
         pytest.skip("vllm is installed")
 
 
-def test_make_teacher_rejects_unknown_backend():
-    with pytest.raises(ValueError, match="unknown teacher backend"):
-        make_teacher("carrier-pigeon", "m")
+def test_build_teacher_makes_each_backend_through_the_engine_factory(monkeypatch):
+    monkeypatch.setenv("RCWORK_BUILD_KEY", "sk-build")
+    local = build_teacher(SynthesisConfig(teacher_model="tiny", max_batch_size=3,
+                                          max_batch_tokens=999))
+    assert isinstance(local, EngineTeacher) and local.engine.backend == "transformers"
+    # The merged batch and the engine's decoding batch are the config's max_batch_size.
+    assert local.describe()["max_batch_size"] == local.engine.batch_size == 3
+    assert local.engine.max_batch_tokens == 999
+    remote = build_teacher(SynthesisConfig(teacher_backend="openai", teacher_model="m",
+                                           base_url="http://127.0.0.1:9/v1",
+                                           api_key_env="RCWORK_BUILD_KEY", max_batch_size=5))
+    assert remote.engine.backend == "openai" and remote.engine.max_concurrency == 5
+    assert remote.batch_stats is None  # an HTTP engine is called by every worker directly
+    with pytest.raises(ValueError, match="unknown engine backend 'carrier-pigeon'"):
+        build_teacher(SynthesisConfig(teacher_backend="carrier-pigeon"))

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from rcwork.teachers import make_teacher
+from rcwork.engines import make_engine
+from rcwork.teachers import EngineTeacher
 from tests.helpers import easy_problems
 
 pytestmark = pytest.mark.slow
@@ -84,7 +85,8 @@ def test_chat_through_transformers_serve_keeps_the_key_out_of_logs(served, monke
     base_url, model = served
     monkeypatch.setenv("RCWORK_SERVE_KEY", SECRET)
     caplog.set_level(logging.DEBUG)  # openai and httpx log requests at DEBUG
-    teacher = make_teacher("openai", model, base_url=base_url, api_key_env="RCWORK_SERVE_KEY")
+    teacher = EngineTeacher(make_engine("openai", model, base_url=base_url,
+                                        api_key_env="RCWORK_SERVE_KEY"))
     conv = [{"role": "user", "content": "Write a Python function `double(x)` that returns 2 * x, "
                                         "in a ```python block."}]
     out = teacher.chat([conv, conv], max_new_tokens=48, stop=["\n```\n"])
@@ -102,7 +104,8 @@ def test_synthesize_through_transformers_serve(served, tmp_path):
 
     base_url, model = served
     problems = easy_problems()[:2]
-    teacher = make_teacher("openai", model, base_url=base_url, name="smollm2-served")
+    teacher = EngineTeacher(make_engine("openai", model, base_url=base_url,
+                                        name="smollm2-served"))
     cfg = SynthesisConfig(max_rounds=2, max_new_tokens=128, workers=2,
                           filter_single_round=False, progress=False)
     summary = synthesize(problems, teacher, tmp_path / "run", cfg)

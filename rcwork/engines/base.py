@@ -7,6 +7,11 @@ An engine turns prompts into :class:`Completion` s.  A prompt is a :class:`Query
 carry only text and stops, never a caller's own prompt type, so evaluation, synthesis and RL
 rollouts all sit above this layer and none of them below it.
 
+How to decode is a :class:`GenerationSettings`, the one place decoding defaults are written:
+every other signature that takes a decoding knob defaults it to None ("the settings' value") or
+takes a settings object.  Its ``stop`` strings apply to every query, in addition to each query's
+own (evaluation prompts carry per-row stops; a teacher's call shares one set).
+
 Stop semantics are the same on every engine (the OpenAI convention): a completion ends *before*
 the first stop string, which is not part of its text; a stop token id ends it too and is not
 decoded.  ``n_tokens`` counts the tokens the engine generated for it, up to and including the one
@@ -17,27 +22,40 @@ that stopped it; ``finish_reason`` is ``"stop"`` (stop string, stop id, end of s
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import Any, Collection, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Iterator, Sequence
 
 ChatMessage = dict[str, str]
 Conversation = list[ChatMessage]
 
 
-@dataclass
+@dataclass(frozen=True)
 class GenerationSettings:
-    """Decoding settings.  ``temperature == 0`` is greedy (``top_p`` then unused).
+    """Decoding settings, and the workbench's only decoding defaults.
 
-    ``ignore_eos`` (as in vLLM) generates exactly ``max_new_tokens`` per prompt, ignoring end
-    tokens and stop strings: for throughput benchmarks, not for answers.  ``seed`` makes sampled
-    output repeatable (local engines and vLLM; HTTP servers decide for themselves).
+    ``temperature == 0`` is greedy (``top_p`` then unused).  ``stop`` strings end every query's
+    answer (a list is accepted and kept as a tuple).  ``ignore_eos`` (as in vLLM) generates
+    exactly ``max_new_tokens`` per prompt, ignoring end tokens and stop strings: for throughput
+    benchmarks, not for answers.  ``seed`` makes sampled output repeatable (local engines and
+    vLLM; HTTP servers decide for themselves).  Frozen and hashable, so equal settings are one
+    key when a teacher merges requests (:class:`rcwork.teachers.BatchQueue`).
     """
 
     temperature: float = 0.0
     top_p: float = 0.95
     max_new_tokens: int = 512
+    stop: tuple[str, ...] = ()
     seed: int = 0
     ignore_eos: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stop", tuple(self.stop))
+
+    @classmethod
+    def given(cls, **values: Any) -> "GenerationSettings":
+        """These defaults with every value that is not None.  Callers whose own parameters
+        default to None pass them straight through, so no default is written twice."""
+        return cls(**{k: v for k, v in values.items() if v is not None})
 
     @property
     def greedy(self) -> bool:
@@ -53,7 +71,8 @@ class Completion:
 
 @dataclass(frozen=True)
 class Query:
-    """One prompt: exactly one of ``text`` and ``messages``, plus what ends its answer."""
+    """One prompt: exactly one of ``text`` and ``messages``, plus what ends its answer besides
+    the settings' ``stop`` (per-row stops; none by default)."""
 
     text: str | None = None
     messages: Conversation | None = None
@@ -92,21 +111,35 @@ def validate_conversations(conversations: Sequence[Conversation]) -> None:
 class Engine(ABC):
     """A model behind :meth:`stream`; :meth:`complete` and :meth:`chat` are its two front doors.
 
-    ``thread_safe`` says whether several threads may call the engine at once (HTTP clients);
-    a local model is driven by one thread at a time, and callers with many threads merge their
-    requests first (:class:`rcwork.teachers.BatchQueue`).  ``describe()`` is what a run's files
-    store about the engine: it must never contain a secret.
+    Engines are built by :func:`rcwork.engines.make_engine`; evaluation
+    (:class:`rcwork.evaluation.generation.PromptBackend`) and teachers
+    (:class:`rcwork.teachers.EngineTeacher`) hold one rather than being one, so an engine knows
+    nothing of prompts or conversations-as-records.  ``batch_size`` is how many queries the
+    engine hands back together (a local model decodes them together; a teacher merges that many
+    workers' requests by default).  ``thread_safe`` says whether several threads may call the
+    engine at once (HTTP clients); a local model is driven by one thread at a time, and callers
+    with many threads merge their requests first (:class:`rcwork.teachers.BatchQueue`).
+    ``describe()`` is what a run's files store about the engine: it must never contain a secret.
     """
 
     backend: str = ""
     thread_safe: bool = False
     name: str
+    batch_size: int
     tokenizer: Any | None = None
 
     @abstractmethod
-    def stream(self, queries: Sequence[Query], settings: GenerationSettings
+    def _stream(self, queries: Sequence[Query], settings: GenerationSettings
+                ) -> Iterator[list[tuple[int, Completion]]]:
+        """The engine's decoding: each query's ``stop`` already holds the settings' stops."""
+
+    def stream(self, queries: Sequence[Query], settings: GenerationSettings | None = None
                ) -> Iterator[list[tuple[int, Completion]]]:
         """Completions in groups as they finish: ``(index into queries, completion)``."""
+        settings = settings or GenerationSettings()
+        if settings.stop:
+            queries = [replace(q, stop=q.stop + settings.stop) for q in queries]
+        return self._stream(list(queries), settings)
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.backend, "name": self.name}
@@ -119,7 +152,7 @@ class Engine(ABC):
             ) -> list[Completion]:
         """All of :meth:`stream`, in the order of ``queries``."""
         out: list[Completion | None] = [None] * len(queries)
-        for group in self.stream(list(queries), settings or GenerationSettings()):
+        for group in self.stream(queries, settings):
             for i, completion in group:
                 out[i] = completion
         missing = [i for i, c in enumerate(out) if c is None]
@@ -127,18 +160,13 @@ class Engine(ABC):
             raise RuntimeError(f"{self.name}: no completion for queries {missing[:5]}")
         return out  # type: ignore[return-value]
 
-    def complete(self, texts: Sequence[str], *, stop: Sequence[str] | None = None,
-                 stop_ids: Collection[int] | None = None,
-                 settings: GenerationSettings | None = None) -> list[Completion]:
+    def complete(self, texts: Sequence[str], settings: GenerationSettings | None = None
+                 ) -> list[Completion]:
         """Raw text prompts (templates already applied) → one completion each."""
-        stops, ids = tuple(stop or ()), frozenset(stop_ids or ())
-        return self.run([Query(text=t, stop=stops, stop_ids=ids) for t in texts], settings)
+        return self.run([Query(text=t) for t in texts], settings)
 
-    def chat(self, conversations: Sequence[Conversation], *, stop: Sequence[str] | None = None,
-             stop_ids: Collection[int] | None = None,
+    def chat(self, conversations: Sequence[Conversation],
              settings: GenerationSettings | None = None) -> list[Completion]:
         """Conversations (``[{"role", "content"}]``) → the assistant's next message each."""
         validate_conversations(conversations)
-        stops, ids = tuple(stop or ()), frozenset(stop_ids or ())
-        return self.run([Query(messages=list(c), stop=stops, stop_ids=ids)
-                         for c in conversations], settings)
+        return self.run([Query(messages=list(c)) for c in conversations], settings)

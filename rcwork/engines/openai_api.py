@@ -99,8 +99,8 @@ class OpenAIEngine(Engine):
         return Completion(text=truncate_at_stop(text, query.stop), n_tokens=n_tokens,
                           finish_reason=finish)
 
-    def stream(self, queries: Sequence[Query], settings: GenerationSettings
-               ) -> Iterator[list[tuple[int, Completion]]]:
+    def _stream(self, queries: Sequence[Query], settings: GenerationSettings
+                ) -> Iterator[list[tuple[int, Completion]]]:
         if not queries:
             return
         client = self._client.with_options(api_key=self._api_key())  # this call's copy

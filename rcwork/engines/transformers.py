@@ -26,15 +26,17 @@ class TransformersEngine(Engine):
     block structure in special tokens).
 
     ``num_threads`` sets torch's intra-op threads; on a small shared CPU a deliberate low number
-    is much faster than torch's default under load (measured: about 10x on 2 cores).
+    is much faster than torch's default under load (measured: about 10x on 2 cores).  ``dtype``
+    and ``device`` apply to a model loaded by name; ``dtype`` may be a torch dtype or its name
+    (``"bfloat16"``, as a stage config spells it).
     """
 
     backend = "transformers"
 
     def __init__(self, model: Any = "embedded", tokenizer: Any = None, *, name: str | None = None,
                  batch_size: int = 16, max_batch_tokens: int | None = None,
-                 use_generate: bool = False, device: str | None = None, dtype: Any = None,
-                 num_threads: int | None = None):
+                 use_generate: bool = False, device: str | None = None,
+                 dtype: str | Any | None = None, num_threads: int | None = None):
         import torch
 
         if num_threads:
@@ -45,6 +47,8 @@ class TransformersEngine(Engine):
             if tokenizer is not None:
                 raise ValueError("pass a tokenizer only with a loaded model, not a model name")
             model_id = model
+            if isinstance(dtype, str):
+                dtype = getattr(torch, dtype)
             model, tokenizer = load_model(model_id, reflection_tokens=False,
                                           dtype=dtype or torch.float32, device=device)
             default_name = f"{EMBEDDED_NAME} (embedded)" if model_id == "embedded" else model_id
@@ -91,8 +95,8 @@ class TransformersEngine(Engine):
         return Completion(text=truncate_at_stop(text, query.stop), n_tokens=n,
                           finish_reason="stop" if done_at is not None else "length")
 
-    def stream(self, queries: Sequence[Query], settings: GenerationSettings
-               ) -> Iterator[list[tuple[int, Completion]]]:
+    def _stream(self, queries: Sequence[Query], settings: GenerationSettings
+                ) -> Iterator[list[tuple[int, Completion]]]:
         import torch
 
         if not queries:

@@ -21,18 +21,18 @@ def _import_vllm() -> Any:
 class VLLMEngine(Engine):
     """``vllm.LLM(model)``: text queries go in as token ids (the prompts already hold their bos /
     template tokens), chat queries through ``LLM.chat`` (the model's template).  The engine
-    schedules its own continuous batching; ``chunk_size`` queries go in per call, and each
-    chunk's completions are handed back together."""
+    schedules its own continuous batching; ``batch_size`` queries go in per call, and each
+    call's completions are handed back together."""
 
     backend = "vllm"
 
-    def __init__(self, model: str, *, name: str | None = None, chunk_size: int = 512,
+    def __init__(self, model: str, *, name: str | None = None, batch_size: int = 512,
                  **engine_kwargs: Any):
         vllm = _import_vllm()
         self._sampling_params = vllm.SamplingParams
         self.model = model
         self.name = name or model
-        self.chunk_size = max(1, int(chunk_size))
+        self.batch_size = max(1, int(batch_size))
         self.llm = vllm.LLM(model=model, **engine_kwargs)
         self.tokenizer = self.llm.get_tokenizer()
 
@@ -49,10 +49,10 @@ class VLLMEngine(Engine):
             seed=None if settings.greedy else seed,
             skip_special_tokens=query.messages is not None, spaces_between_special_tokens=False)
 
-    def stream(self, queries: Sequence[Query], settings: GenerationSettings
-               ) -> Iterator[list[tuple[int, Completion]]]:
-        for start in range(0, len(queries), self.chunk_size):
-            idx = range(start, min(start + self.chunk_size, len(queries)))
+    def _stream(self, queries: Sequence[Query], settings: GenerationSettings
+                ) -> Iterator[list[tuple[int, Completion]]]:
+        for start in range(0, len(queries), self.batch_size):
+            idx = range(start, min(start + self.batch_size, len(queries)))
             texts = [i for i in idx if queries[i].text is not None]
             chats = [i for i in idx if queries[i].messages is not None]
             outs: dict[int, Any] = {}

@@ -10,8 +10,9 @@ The stages hand each other files, as EvalPlus does::
 * :mod:`~rcwork.evaluation.prompts` — the paper's test prompt, the chat template, plain
   completion; response post-processing into EvalPlus sample fields;
 * :mod:`~rcwork.evaluation.samples` — the sample file (append as you go, resume);
-* :mod:`~rcwork.evaluation.generation` — backends and the generation driver (imports torch
-  lazily: scoring alone never loads it);
+* :mod:`~rcwork.evaluation.generation` — the prompt backend around an engine
+  (:func:`rcwork.engines.make_engine`) and the generation driver (imports torch lazily:
+  scoring alone never loads it);
 * :mod:`~rcwork.evaluation.scoring` — the harness, verdicts, pass@k, results.json, run
   comparison;
 * :mod:`~rcwork.evaluation.cli` — ``rcwork evaluate``.
@@ -30,12 +31,10 @@ __all__ = [
     "read_samples", "write_samples",
     "compare_results", "evaluate_samples", "load_results", "mean_pass_at_k", "pass_at_k",
     "score_samples", "summarize",
-    "generate_samples", "SamplingSettings", "TransformersBackend", "OpenAIBackend",
-    "VLLMBackend", "make_backend",
+    "generate_samples", "PromptBackend", "SamplingSettings",
 ]
 
-_LAZY = {"generate_samples", "SamplingSettings", "TransformersBackend", "OpenAIBackend",
-         "VLLMBackend", "make_backend"}
+_LAZY = {"generate_samples", "PromptBackend", "SamplingSettings"}
 
 
 def __getattr__(name: str):  # generation pulls in torch; load it only when asked for

@@ -1,24 +1,20 @@
-"""Generating samples through :mod:`rcwork.engines`: local transformers, an OpenAI-compatible
-server, or vLLM.
+"""Generating samples through an :mod:`rcwork.engines` engine: local transformers, an
+OpenAI-compatible server, or vLLM.
 
-:func:`generate_samples` is the one path every backend goes through: it builds each problem's
+:func:`generate_samples` is the one path every engine goes through: it builds each problem's
 prompt, skips the ``(task_id, index)`` pairs already in the sample file, asks the backend for
 the rest, post-processes each response into EvalPlus fields
 (:func:`rcwork.evaluation.prompts.response_to_sample`) and appends each group of finished
 samples to the file as soon as the backend hands it back.  Greedy decoding is ``n=1,
 temperature=0``; pass@k sampling is ``n`` samples per problem at ``temperature``/``top_p``.
 
-A backend is an engine that also takes evaluation :class:`Request` s (:class:`PromptBackend`):
-a prompt becomes a :class:`~rcwork.engines.Query` with its text (or, for an HTTP server in chat
-style, its messages), its stop strings and — in the paper's style — the paper's end tokens as
-stop ids.  The engines know nothing of prompts, so the dependency points one way.
-
-* :class:`TransformersBackend` — continuous batching (:mod:`rcwork.engines.decoding`), prompts
-  longest first, eos and the prompt's stops per row; ``use_generate=True`` runs
-  ``model.generate`` on fixed batches instead.
-* :class:`OpenAIBackend` — chat style to ``/chat/completions`` with the server's template, the
-  raw styles to ``/completions``; the key is read from an environment variable and never kept.
-* :class:`VLLMBackend` — vLLM's offline engine when it is installed (GPU machines).
+A :class:`PromptBackend` holds an engine built by :func:`rcwork.engines.make_engine` and adds
+evaluation's one convention on top: a prompt becomes a :class:`~rcwork.engines.Query` with its
+text (or, for an HTTP server in chat style, its messages), its stop strings and — in the
+paper's style — the paper's end tokens as stop ids.  The engines know nothing of prompts, so
+the dependency points one way, and the engine (continuous batching on a local model, the API
+key read at call time over HTTP, vLLM imported only when asked for) is the same one teachers
+use.  :meth:`PromptBackend.resolve_style` turns ``auto`` into the prompt style the model wants.
 """
 
 from __future__ import annotations
@@ -31,9 +27,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from rcwork.checkpoints import checkpoint_info
 from rcwork.engines.base import Completion, Engine, GenerationSettings, Query
-from rcwork.engines.openai_api import OpenAIEngine
 from rcwork.engines.transformers import TransformersEngine
-from rcwork.engines.vllm_offline import VLLMEngine
 from rcwork.evaluation.benchmarks import BenchmarkProblem
 from rcwork.evaluation.prompts import (SPECIAL_TOKEN_STYLES, Prompt, build_prompt,
                                        has_paper_tokens, resolve_style, response_to_sample)
@@ -41,13 +35,14 @@ from rcwork.evaluation.samples import SampleFileError, SampleWriter, read_sample
 from rcwork.textformat import END_OF_BLOCK, END_OF_MESSAGE
 
 
-@dataclass
+@dataclass(frozen=True)
 class SamplingSettings(GenerationSettings):
     """The engines' decoding settings plus ``n``, the samples per problem."""
 
     n: int = 1
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.n < 1:
             raise ValueError("n must be >= 1")
         if self.greedy and self.n > 1:
@@ -61,8 +56,46 @@ class Request:
     prompt: Prompt
 
 
-class PromptBackend(Engine):
-    """An engine that generates evaluation :class:`Request` s (mixed in before the engine)."""
+class PromptBackend:
+    """An engine that generates evaluation :class:`Request` s.
+
+    ``name`` and ``tokenizer`` are the engine's (an HTTP engine has no tokenizer: prompts are
+    built without one).
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @property
+    def name(self) -> str:
+        return self.engine.name
+
+    @property
+    def tokenizer(self) -> Any | None:
+        return self.engine.tokenizer
+
+    def __repr__(self) -> str:
+        return f"PromptBackend({self.engine!r})"
+
+    def resolve_style(self, prompt_style: str) -> str:
+        """The concrete prompt style for this engine's model.
+
+        ``auto`` on a local model takes the style a checkpoint trained here recorded, else the
+        tokenizer decides (:func:`~rcwork.evaluation.prompts.resolve_style`).  The paper's
+        styles need the paper's tokens: a local model that lacks them gets them now, and only
+        then, so a published model is used exactly as published in every other style.
+        """
+        engine = self.engine
+        local = isinstance(engine, TransformersEngine)
+        folder = engine.model.name_or_path if local else ""  # where the weights came from
+        if prompt_style == "auto" and folder:
+            prompt_style = checkpoint_info(folder).get("prompt_style", "auto")
+        style = resolve_style(prompt_style, engine.tokenizer)
+        if local and style in SPECIAL_TOKEN_STYLES and not has_paper_tokens(engine.tokenizer):
+            from rcwork.models import add_reflection_tokens
+
+            add_reflection_tokens(engine.model, engine.tokenizer)
+        return style
 
     def _query(self, prompt: Prompt) -> Query:
         stop_ids: frozenset[int] = frozenset()
@@ -77,70 +110,8 @@ class PromptBackend(Engine):
                  ) -> Iterator[list[tuple[Request, Completion]]]:
         """Completions of ``requests`` in groups as the engine finishes them."""
         queries = [self._query(r.prompt) for r in requests]
-        for group in self.stream(queries, settings):
+        for group in self.engine.stream(queries, settings):
             yield [(requests[i], c) for i, c in group]
-
-
-class TransformersBackend(PromptBackend, TransformersEngine):
-    """:class:`~rcwork.engines.transformers.TransformersEngine` taking requests."""
-
-    @classmethod
-    def load(cls, name: str, *, prompt_style: str = "auto", batch_size: int = 16,
-             dtype: Any = None, device: str | None = None) -> tuple["TransformersBackend", str]:
-        """Load ``name`` (``embedded``, ``tiny``, a folder or hub id) with :func:`load_model`;
-        returns the backend and the concrete prompt style.  The paper's tokens are added only
-        for the paper style, so a published model is used exactly as published otherwise."""
-        import torch
-
-        from rcwork.models import add_reflection_tokens, load_model
-
-        model, tokenizer = load_model(name, reflection_tokens=False,
-                                      dtype=dtype or torch.float32, device=device)
-        if prompt_style == "auto":  # a checkpoint trained here names its own style
-            prompt_style = checkpoint_info(name).get("prompt_style", "auto")
-        style = resolve_style(prompt_style, tokenizer)
-        if style in SPECIAL_TOKEN_STYLES and not has_paper_tokens(tokenizer):
-            add_reflection_tokens(model, tokenizer)
-        return cls(model, tokenizer, batch_size=batch_size, name=name), style
-
-
-class OpenAIBackend(PromptBackend, OpenAIEngine):
-    """:class:`~rcwork.engines.openai_api.OpenAIEngine` taking requests; ``concurrency``
-    requests in flight."""
-
-    def __init__(self, model: str, *, base_url: str | None = None,
-                 api_key_env: str = "OPENAI_API_KEY", concurrency: int = 4,
-                 batch_size: int = 16, timeout_s: float = 600.0,
-                 extra_body: dict[str, Any] | None = None):
-        super().__init__(model, base_url, api_key_env=api_key_env, max_concurrency=concurrency,
-                         batch_size=batch_size, timeout_s=timeout_s, extra_body=extra_body)
-
-
-class VLLMBackend(PromptBackend, VLLMEngine):
-    """:class:`~rcwork.engines.vllm_offline.VLLMEngine` taking requests."""
-
-
-def make_backend(kind: str, model: str, *, prompt_style: str = "auto", batch_size: int = 16,
-                 base_url: str | None = None, api_key_env: str = "OPENAI_API_KEY",
-                 concurrency: int = 4, extra_body: dict[str, Any] | None = None,
-                 device: str | None = None, dtype: str | None = None
-                 ) -> tuple[PromptBackend, str]:
-    """A backend by kind (``transformers``, ``openai``, ``vllm``) and the resolved style."""
-    if kind == "transformers":
-        import torch
-
-        torch_dtype = getattr(torch, dtype) if dtype else None
-        return TransformersBackend.load(model, prompt_style=prompt_style, batch_size=batch_size,
-                                        dtype=torch_dtype, device=device)
-    if kind == "openai":
-        backend = OpenAIBackend(model, base_url=base_url, api_key_env=api_key_env,
-                                concurrency=concurrency, batch_size=batch_size,
-                                extra_body=extra_body)
-        return backend, resolve_style(prompt_style, None)
-    if kind == "vllm":
-        vb = VLLMBackend(model)
-        return vb, resolve_style(prompt_style, vb.tokenizer)
-    raise ValueError(f"unknown backend {kind!r}; choose transformers, openai or vllm")
 
 
 # ---------------------------------------------------------------------------- the driver

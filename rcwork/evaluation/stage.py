@@ -19,7 +19,7 @@ from typing import Any
 
 from rcwork.evaluation.benchmarks import BENCHMARKS, BenchmarkProblem, load_benchmark
 from rcwork.evaluation.samples import SampleFileError, read_samples
-from rcwork.evaluation.scoring import compare_results, evaluate_samples, load_results
+from rcwork.evaluation.scoring import compare_results, evaluate_samples, load_results, select_samples
 from rcwork.paths import resolve_paths
 from rcwork.stage_files import EvaluationResults, read_generation, write_generation
 
@@ -112,16 +112,21 @@ def generate(cfg: EvaluateConfig, problems: list[BenchmarkProblem]) -> dict[str,
         import torch
 
         torch.set_num_threads(cfg.threads)
-    from rcwork.evaluation.generation import (SamplingSettings, generate_samples, make_backend,
+    from rcwork.engines import make_engine
+    from rcwork.evaluation.generation import (PromptBackend, SamplingSettings, generate_samples,
                                               print_progress)
 
     settings = SamplingSettings(n=cfg.n, temperature=cfg.temperature, top_p=cfg.top_p,
                                 max_new_tokens=cfg.max_new_tokens, seed=cfg.seed)
-    backend, style = make_backend(
-        cfg.backend, cfg.model, prompt_style=cfg.prompt_style, batch_size=cfg.batch_size,
-        base_url=cfg.base_url, api_key_env=cfg.api_key_env, concurrency=cfg.concurrency,
-        extra_body=json.loads(cfg.extra_body) if cfg.extra_body else None, device=cfg.device,
-        dtype=cfg.dtype)
+    # The settings each engine takes (vLLM schedules its own batches).
+    options = {"transformers": {"batch_size": cfg.batch_size, "device": cfg.device,
+                                "dtype": cfg.dtype},
+               "openai": {"base_url": cfg.base_url, "api_key_env": cfg.api_key_env,
+                          "max_concurrency": cfg.concurrency, "batch_size": cfg.batch_size,
+                          "extra_body": json.loads(cfg.extra_body) if cfg.extra_body else None},
+               "vllm": {}}[cfg.backend]
+    backend = PromptBackend(make_engine(cfg.backend, cfg.model, name=cfg.model, **options))
+    style = backend.resolve_style(cfg.prompt_style)
     stats = generate_samples(problems, backend, cfg.samples_path, prompt_style=style,
                              settings=settings, model_name=cfg.model, progress=print_progress)
     stats.update(threads=cfg.threads, batch_size=cfg.batch_size, backend=cfg.backend)
@@ -158,6 +163,7 @@ def evaluate(cfg: EvaluateConfig) -> EvaluationResults | None:
         return None
     wanted = {p.task_id for p in problems}
     present = read_samples(samples)
+    select_samples(present, problems, [p.task_id for p in everything])  # a foreign id: its line
     if not any(s["task_id"] in wanted for s in present):
         raise SampleFileError(f"no samples of the {len(problems)} selected problem(s)",
                               source=str(samples))

@@ -1,9 +1,10 @@
 """Evaluating ReflexiCoder completions: pass@1 of the final answer, and what the loop costs.
 
 For each problem one greedy completion is generated from the system prompt and the problem
-(through :class:`rcwork.evaluation.generation.TransformersBackend`, the workbench's shared
-inference layer) and read with :func:`rcwork.reflexi.trajectory.parse_trajectory`.  The solution
-is the **final answer's code**.  Reported beside pass@1, as the authors do:
+(through :class:`rcwork.evaluation.generation.PromptBackend` on a transformers engine, the
+workbench's shared inference layer) and read with
+:func:`rcwork.reflexi.trajectory.parse_trajectory`.  The solution is the **final answer's
+code**.  Reported beside pass@1, as the authors do:
 
 * ``format_rate`` — well-formed completions (the reward grammar); ``protocol_rate`` — well formed
   *and* following the system prompt's STATUS / answer-count / stop rules;
@@ -60,11 +61,13 @@ def generate_trajectories(model: Any, tokenizer: Any, problems: Sequence[Benchma
                           system_prompt: str, *, max_new_tokens: int, batch_size: int = 8
                           ) -> list[dict[str, Any]]:
     """One greedy completion per problem: ``{task_id, text, n_tokens, truncated}``."""
-    from rcwork.evaluation.generation import Request, SamplingSettings, TransformersBackend
+    from rcwork.engines import make_engine
+    from rcwork.evaluation.generation import PromptBackend, Request, SamplingSettings
     from rcwork.evaluation.prompts import Prompt
     from rcwork.reflexi.data import chat_prompt
 
-    backend = TransformersBackend(model, tokenizer, batch_size=batch_size)
+    backend = PromptBackend(make_engine("transformers", model, tokenizer=tokenizer,
+                                        batch_size=batch_size))
     requests = []
     for p in problems:
         messages = chat_prompt(p, system_prompt)

@@ -288,18 +288,21 @@ def synthesize(problems: Sequence[Problem], teacher: Teacher, output_dir: str | 
 
 
 def build_teacher(cfg: SynthesisConfig) -> Teacher:
-    """The teacher ``cfg`` names, with the settings its backend takes."""
-    from rcwork.teachers import make_teacher
+    """The teacher ``cfg`` names: its engine with the settings that backend takes; a local
+    engine decodes ``max_batch_size`` merged conversations at once."""
+    from rcwork.engines import make_engine
+    from rcwork.teachers import EngineTeacher
 
     if cfg.teacher_backend == "transformers":
-        return make_teacher("transformers", cfg.teacher_model, num_threads=cfg.threads,
-                            max_batch_size=cfg.max_batch_size,
-                            max_batch_tokens=cfg.max_batch_tokens)
-    if cfg.teacher_backend == "openai":
-        return make_teacher("openai", cfg.teacher_model, base_url=cfg.base_url,
-                            api_key_env=cfg.api_key_env, max_concurrency=cfg.max_batch_size)
-    return make_teacher(cfg.teacher_backend, cfg.teacher_model,
-                        max_batch_size=cfg.max_batch_size)
+        engine = make_engine("transformers", cfg.teacher_model, num_threads=cfg.threads,
+                             batch_size=cfg.max_batch_size, max_batch_tokens=cfg.max_batch_tokens)
+    elif cfg.teacher_backend == "openai":
+        engine = make_engine("openai", cfg.teacher_model, base_url=cfg.base_url,
+                             api_key_env=cfg.api_key_env, max_concurrency=cfg.max_batch_size)
+    else:
+        engine = make_engine(cfg.teacher_backend, cfg.teacher_model,
+                             batch_size=cfg.max_batch_size)
+    return EngineTeacher(engine)
 
 
 def run_synthesis(cfg: SynthesisConfig, teacher: Teacher | None = None) -> SynthesisSummary:

@@ -1,53 +1,23 @@
 """Teachers: the LLMs that write reflection sequences, behind one batched chat protocol.
 
-A teacher is an :mod:`rcwork.engines` engine plus synthesis's conventions
-(:class:`~rcwork.teachers.base.EngineTeacher`).  ``make_teacher(backend, model, **kw)`` builds
-one by name:
+A teacher answers ``chat(conversations, max_new_tokens=…, temperature=…, stop=…)`` with one
+reply per conversation (:class:`Teacher`).  Two kinds exist:
 
-- ``"transformers"``: a model in this process (``"embedded"``, ``"tiny"``, a folder or a hub
-  id); synthesis workers' concurrent calls are merged and decoded with continuous batching;
-- ``"openai"``: any OpenAI-compatible server (vLLM, a hosted API, ``transformers serve``); the
-  key is read from an environment variable when requests are sent and never kept;
-- ``"vllm"``: vLLM's offline engine, when vLLM is installed;
-- ``"scripted"``: :class:`ScriptedTeacher`, fixed replies (tests, replays).
+- :class:`EngineTeacher`: an engine from :func:`rcwork.engines.make_engine` — a model in this
+  process (``"transformers"``: synthesis workers' concurrent calls are merged by
+  :class:`BatchQueue` and decoded with continuous batching), any OpenAI-compatible server
+  (``"openai"``; the key is read from an environment variable when requests are sent and never
+  kept) or vLLM's offline engine (``"vllm"``) — plus synthesis's conventions;
+- :class:`ScriptedTeacher`: fixed replies (tests, replays).
+
+There is no teacher factory: ``EngineTeacher(make_engine(backend, model, **options))`` is the
+whole recipe, and :func:`rcwork.synthesis.run.build_teacher` is that recipe for a synthesis
+config.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from rcwork.engines import make_engine
 from rcwork.teachers.base import BatchQueue, Conversation, EngineTeacher, Teacher
 from rcwork.teachers.scripted import ScriptedTeacher
 
-BACKENDS = ("transformers", "openai", "vllm", "scripted")
-
-# Cross-thread batching per backend: (max_batch_size, batch_wait_s) defaults.
-_BATCHING = {"transformers": (8, 0.25), "vllm": (64, 0.1), "openai": (8, 0.0)}
-
-
-def make_teacher(backend: str, model: Any, *, max_batch_size: int | None = None,
-                 batch_wait_s: float | None = None, seed: int = 0, **kw: Any) -> Teacher:
-    """A teacher by backend name.  ``max_batch_size`` / ``batch_wait_s`` shape the merged
-    batches of a local engine (and are its decoding batch size); other ``kw`` go to the engine
-    (e.g. ``num_threads``, ``max_batch_tokens``, ``base_url``, ``api_key_env``,
-    ``max_concurrency``, ``name``)."""
-    if backend == "scripted":
-        return ScriptedTeacher(model, **kw)
-    if backend not in _BATCHING:
-        raise ValueError(f"unknown teacher backend {backend!r}; expected one of "
-                         f"{', '.join(BACKENDS)}")
-    size, wait = _BATCHING[backend]
-    size = size if max_batch_size is None else max_batch_size
-    if backend == "transformers":
-        # A reflection conversation grows every round: bound a batch's padded size.
-        kw = {"batch_size": size, "max_batch_tokens": 8192, **kw}
-    elif backend == "vllm":
-        kw = {"seed": seed, **kw}
-    engine = make_engine(backend, model, **kw)
-    return EngineTeacher(engine, max_batch_size=size,
-                         batch_wait_s=wait if batch_wait_s is None else batch_wait_s, seed=seed)
-
-
-__all__ = ["BACKENDS", "BatchQueue", "Conversation", "EngineTeacher", "ScriptedTeacher",
-           "Teacher", "make_teacher"]
+__all__ = ["BatchQueue", "Conversation", "EngineTeacher", "ScriptedTeacher", "Teacher"]

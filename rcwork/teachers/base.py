@@ -1,19 +1,21 @@
 """The teacher protocol: what synthesis needs from a model, and the one engine-backed teacher.
 
 A teacher takes a batch of conversations (OpenAI/TRL-style ``[{"role", "content"}]`` lists) and
-returns one reply per conversation.  :class:`EngineTeacher` is any :mod:`rcwork.engines` engine
-plus synthesis's conventions: replies are plain strings cut before the first stop string (the
-engines' semantics), sampling is seeded and the seed advances every call (so retries differ),
-and a local engine's concurrent calls from synthesis workers are merged into one batch
-(:class:`BatchQueue`), which the engine decodes with continuous batching.
+returns one reply per conversation.  :class:`EngineTeacher` holds an :mod:`rcwork.engines`
+engine (built by :func:`rcwork.engines.make_engine`) and adds synthesis's conventions: replies
+are plain strings cut before the first stop string (the engines' semantics), sampling is seeded
+and the seed advances every call (so retries differ), and a local engine's concurrent calls from
+synthesis workers are merged into one batch (:class:`BatchQueue`), which the engine decodes with
+continuous batching.  It holds the engine rather than being one, so the one engine a caller
+built (and its loaded model) can serve a teacher and an evaluation alike.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Hashable, Protocol, Sequence, runtime_checkable
 
 from rcwork.engines.base import (Conversation, Engine, GenerationSettings,
                                  validate_conversations)
@@ -24,13 +26,15 @@ class Teacher(Protocol):
     """What synthesis needs from a model.
 
     ``name`` goes into each record's ``metadata.teacher``; ``describe()`` is what a run's config
-    file stores: it must never contain a secret.
+    file stores: it must never contain a secret.  A decoding argument left as None takes
+    :class:`~rcwork.engines.GenerationSettings`' value (its defaults are written there only).
     """
 
     name: str
 
-    def chat(self, conversations: Sequence[Conversation], *, max_new_tokens: int = 512,
-             temperature: float = 0.0, stop: Sequence[str] | None = None) -> list[str]: ...
+    def chat(self, conversations: Sequence[Conversation], *, max_new_tokens: int | None = None,
+             temperature: float | None = None, stop: Sequence[str] | None = None
+             ) -> list[str]: ...
 
     def describe(self) -> dict[str, Any]: ...
 
@@ -41,7 +45,7 @@ class Teacher(Protocol):
 @dataclass
 class _Request:
     conversations: list[Conversation]
-    key: tuple
+    key: Hashable
     result: list[str] | None = None
     error: BaseException | None = None
     done: bool = False
@@ -68,7 +72,7 @@ class BatchQueue:
     so a model that is not thread-safe is shared safely.
     """
 
-    def __init__(self, generate: Callable[[list[Conversation], tuple], list[str]], *,
+    def __init__(self, generate: Callable[[list[Conversation], Any], list[str]], *,
                  max_batch_size: int = 8, wait_s: float = 0.25):
         self._generate = generate
         self.max_batch_size = max(1, int(max_batch_size))
@@ -78,10 +82,10 @@ class BatchQueue:
         self._busy = False
         self.stats = BatchStats()
 
-    def _pending_size(self, key: tuple) -> int:
+    def _pending_size(self, key: Hashable) -> int:
         return sum(len(r.conversations) for r in self._pending if r.key == key)
 
-    def submit(self, conversations: list[Conversation], key: tuple) -> list[str]:
+    def submit(self, conversations: list[Conversation], key: Hashable) -> list[str]:
         if not conversations:
             return []
         # A request larger than one batch is split so that each piece fits.
@@ -145,19 +149,21 @@ class BatchQueue:
 class EngineTeacher:
     """A teacher on an engine (see the module docstring).
 
-    ``max_batch_size`` and ``batch_wait_s`` shape the merged batches of an engine that is not
-    thread-safe (a local model); a thread-safe one (an HTTP server) is called directly by every
-    worker and batches on the server.  ``top_p`` is 1: the teacher samples from the whole
-    distribution at ``temperature``.
+    An engine that is not thread-safe (a local model) gets its workers' requests merged into
+    batches of at most ``max_batch_size`` conversations (None: the engine's own ``batch_size``,
+    what it decodes at once), the first caller waiting up to ``batch_wait_s`` for company; a
+    thread-safe one (an HTTP server) is called directly by every worker and batches on the
+    server.  ``top_p`` is 1: the teacher samples from the whole distribution at ``temperature``.
     """
 
-    def __init__(self, engine: Engine, *, max_batch_size: int = 8, batch_wait_s: float = 0.25,
-                 seed: int = 0):
+    def __init__(self, engine: Engine, *, max_batch_size: int | None = None,
+                 batch_wait_s: float = 0.25, seed: int = 0):
         self.engine = engine
         self.name = engine.name
         self.seed = seed
+        size = engine.batch_size if max_batch_size is None else max_batch_size
         self._queue = None if engine.thread_safe else BatchQueue(
-            self._generate, max_batch_size=max_batch_size, wait_s=batch_wait_s)
+            self._generate, max_batch_size=size, wait_s=batch_wait_s)
 
     @property
     def batch_stats(self) -> BatchStats | None:
@@ -172,18 +178,19 @@ class EngineTeacher:
     def __repr__(self) -> str:
         return f"EngineTeacher({self.engine!r})"
 
-    def chat(self, conversations: Sequence[Conversation], *, max_new_tokens: int = 512,
-             temperature: float = 0.0, stop: Sequence[str] | None = None) -> list[str]:
+    def chat(self, conversations: Sequence[Conversation], *, max_new_tokens: int | None = None,
+             temperature: float | None = None, stop: Sequence[str] | None = None
+             ) -> list[str]:
         validate_conversations(conversations)
-        key = (int(max_new_tokens), float(temperature), tuple(stop or ()))
+        settings = GenerationSettings.given(max_new_tokens=max_new_tokens,
+                                            temperature=temperature, stop=stop, top_p=1.0)
         if self._queue is None:
-            return self._generate(list(conversations), key)
-        return self._queue.submit(list(conversations), key)
+            return self._generate(list(conversations), settings)
+        return self._queue.submit(list(conversations), settings)
 
-    def _generate(self, conversations: list[Conversation], key: tuple) -> list[str]:
-        max_new_tokens, temperature, stop = key
-        settings = GenerationSettings(temperature=temperature, top_p=1.0,
-                                      max_new_tokens=max_new_tokens, seed=self.seed)
-        if temperature > 0:
+    def _generate(self, conversations: list[Conversation], settings: GenerationSettings
+                  ) -> list[str]:
+        seeded = replace(settings, seed=self.seed)
+        if not settings.greedy:
             self.seed += 1  # the next call samples afresh
-        return [c.text for c in self.engine.chat(conversations, stop=stop, settings=settings)]
+        return [c.text for c in self.engine.chat(conversations, seeded)]

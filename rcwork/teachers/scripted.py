@@ -18,7 +18,9 @@ Script = Callable[[Conversation], str]
 
 class ScriptedTeacher:
     """``respond(conversation) -> str`` decides each reply, or a list of replies is used in
-    turn (cycling).  ``delay_s`` simulates generation time."""
+    turn (cycling).  ``delay_s`` simulates generation time.  Replies are cut at ``stop`` as an
+    engine's would be; ``max_new_tokens`` and ``temperature`` are accepted and have nothing to
+    act on."""
 
     def __init__(self, respond: Script | Sequence[str], *, name: str = "scripted",
                  delay_s: float = 0.0):
@@ -44,8 +46,9 @@ class ScriptedTeacher:
     def describe(self) -> dict[str, Any]:
         return {"backend": "scripted", "name": self.name}
 
-    def chat(self, conversations: Sequence[Conversation], *, max_new_tokens: int = 512,
-             temperature: float = 0.0, stop: Sequence[str] | None = None) -> list[str]:
+    def chat(self, conversations: Sequence[Conversation], *, max_new_tokens: int | None = None,
+             temperature: float | None = None, stop: Sequence[str] | None = None
+             ) -> list[str]:
         validate_conversations(conversations)
         self.calls += len(conversations)
         if self.delay_s:
