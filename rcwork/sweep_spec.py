@@ -22,10 +22,15 @@ Axis values are lists, or strings: ``"1..5"`` (an integer range) or ``"EAC,ECA"`
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import enum
 import hashlib
 import itertools
 import json
+import re
 import tomllib
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,7 +135,10 @@ def read_spec_file(path: str | Path) -> dict[str, Any]:
             if not isinstance(data, dict):
                 raise SpecError(f"{path}: expected a mapping at the top level")
             return data
-    except (tomllib.TOMLDecodeError, ImportError) as e:
+    except tomllib.TOMLDecodeError as e:
+        at = re.search(r"\(at line (\d+), column \d+\)", str(e))
+        raise SpecError(f"{path}:{at.group(1) if at else '?'}: field <toml>: {e}") from None
+    except ImportError as e:
         raise SpecError(f"{path}: {e}") from None
     except Exception as e:  # yaml.YAMLError, whose module loads lazily
         if type(e).__module__.startswith("yaml"):
@@ -143,8 +151,10 @@ def spec_from_dict(data: dict[str, Any], *, source: str = "<flags>") -> Spec:
     """Validate the spec's shape; field values are checked when points are planned."""
     unknown = sorted(set(data) - TOP_KEYS)
     if unknown:
-        raise SpecError(f"{source}: unknown key(s) {', '.join(unknown)}; expected "
-                        f"{', '.join(sorted(TOP_KEYS))}")
+        close = difflib.get_close_matches(unknown[0], sorted(TOP_KEYS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise SpecError(f"{locate(source, '', unknown[0])}: field {unknown[0]}: unknown key{hint}; "
+                        f"expected {', '.join(sorted(TOP_KEYS))}")
 
     def table(key: str) -> dict[str, Any]:
         value = data.get(key) or {}
@@ -244,12 +254,93 @@ def plan(spec: Spec, *, pairs_path: str | None = None) -> list[Point]:
     return list(points.values())
 
 
+def locate(source: str, table: str, key: str) -> str:
+    """``source:LINE`` where ``key`` is set in ``[table]`` of a TOML/YAML spec file (``table``
+    "" for the top level), else ``source``: so a message points at the line to fix."""
+    try:
+        lines = Path(source).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return source
+    current = ""
+    key_re = re.compile(rf"""^\s*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*[=:]""")
+    for number, line in enumerate(lines, 1):
+        header = re.match(r"^\s*\[([^\[\]]+)\]\s*(#.*)?$", line)
+        if header:
+            current = header.group(1).strip().replace('"', "").replace("'", "")
+            continue
+        if current == table and key_re.match(line):
+            return f"{source}:{number}"
+    return source
+
+
+def _type_problem(value: Any, hint: Any) -> str | None:
+    """Why ``value`` does not fit the type ``hint`` (None: it fits, or the hint is too rich to
+    check here and the config's own checks decide)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return None
+    if origin in (typing.Union, types.UnionType):
+        problems = [_type_problem(value, a) for a in args]
+        return None if any(p is None for p in problems) else next(p for p in problems if p)
+    if hint is type(None):
+        return None if value is None else "expected nothing (null)"
+    if origin is typing.Literal:
+        return None if value in args else f"expected one of {', '.join(map(repr, args))}"
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            return f"expected a list, got {value!r}"
+        for item in value:
+            problem = _type_problem(item, args[0]) if args and args[0] is not Ellipsis else None
+            if problem:
+                return problem
+        return None
+    if origin is dict or hint is dict:
+        return None if isinstance(value, dict) else f"expected a table, got {value!r}"
+    if hint is bool:
+        return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
+    if hint is int:
+        return None if isinstance(value, int) and not isinstance(value, bool) else f"expected an integer, got {value!r}"
+    if hint is float:
+        return None if isinstance(value, (int, float)) and not isinstance(value, bool) else f"expected a number, got {value!r}"
+    if hint is str:
+        return None if isinstance(value, str) else f"expected a string, got {value!r}"
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return None if isinstance(value, (str, hint)) else f"expected a string, got {value!r}"
+    return None
+
+
+def check_fields(cls: type, values: dict[str, Any], *, source: str, table: str) -> None:
+    """Each key of ``values`` names a field of ``cls`` and its value fits the field's type;
+    else a SpecError naming the file, the line and the field (``max_steps = "two"`` must not
+    wait until the point runs)."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key, value in values.items():
+        where = f"{locate(source, table, key)}: field {table + '.' if table else ''}{key}"
+        if key not in names:
+            close = difflib.get_close_matches(key, sorted(names), n=3)
+            hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+            raise SpecError(f"{where}: {cls.__name__} has no such field{hint}")
+        problem = _type_problem(value, hints[key]) if key in hints else None
+        if problem:
+            raise SpecError(f"{where}: {problem}")
+
+
 def validate(points: list[Point], spec: Spec) -> None:
-    """Build each point's configs once, so a typo fails before anything runs, naming the point."""
+    """Check every key and value the spec sets against the configs' fields (naming the file,
+    line and field), then build each point's configs once, so a bad value fails before anything
+    runs, naming the point."""
     from rcwork.distill.trainer import DistillConfig
     from rcwork.evaluation.stage import EvaluateConfig
     from rcwork.stages import from_overrides
 
+    check_fields(DistillConfig, spec.base, source=spec.source, table="base")
+    for curve, grid in spec.curves.items():
+        for axis, values in grid.items():
+            for value in values:
+                check_fields(DistillConfig, {axis: value}, source=spec.source, table=f"curves.{curve}")
+    if spec.evaluate is not None:
+        check_fields(EvaluateConfig, spec.evaluate, source=spec.source, table="evaluate")
     for p in points:
         try:
             from_overrides(DistillConfig, {**p.distill, "output_dir": "unused",

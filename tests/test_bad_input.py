@@ -51,6 +51,18 @@ SAMPLE_CASES = {
                 r"no_code\.jsonl:1: field solution: a sample needs a string"),
     "torn": (_sample() + "\n" + _sample()[:30], r"torn\.jsonl:2: field <json>: the last line is "
              r"cut off"),
+    "n_tokens_text": (_sample() + "\n" + _sample(index=1, n_tokens="many"),
+                      r"n_tokens_text\.jsonl:2: field n_tokens: expected a non-negative integer"),
+    "n_tokens_list": (_sample(n_tokens=[1, 2]), r"n_tokens_list\.jsonl:1: field n_tokens: expected a non-neg"),
+    "n_tokens_negative": (_sample(n_tokens=-1), r"n_tokens_negative\.jsonl:1: field n_tokens: expected"),
+    "solution_number": (_sample(solution=5), r"solution_number\.jsonl:1: field solution: expected a string or null, got 5"),
+    "completion_list": (json.dumps({"task_id": "HumanEval/0", "solution": "def f(): pass\n", "completion": ["x"]}),
+                        r"completion_list\.jsonl:1: field completion: expected a string or null"),
+    "other_benchmark_only": ("\n".join(json.dumps({"task_id": f"Mbpp/{i}", "completion": "    return 1\n"})
+                                       for i in (2, 3)),
+                             r"other_benchmark_only\.jsonl:1: field task_id: 'Mbpp/2' is not in this benchmark"),
+    "other_benchmark_after": (_sample() + "\n" + json.dumps({"task_id": "Mbpp/7", "completion": "x"}),
+                              r"other_benchmark_after\.jsonl:2: field task_id: 'Mbpp/7' is not in this benchmark"),
 }
 
 
@@ -75,6 +87,8 @@ def test_samples_name_file_line_and_field(tmp_path, capsys, name):
                             "--out_dir", str(tmp_path / "out"), "--limit", "1"])
     assert rc == 2 and err.startswith("rcwork evaluate: error: ")
     assert re.search(pattern, err), err
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "out" / "results.json").exists()  # nothing half-written
 
 
 def test_a_cut_off_last_sample_is_never_lost_silently(tmp_path):
@@ -192,3 +206,84 @@ def test_a_broken_stage_file_is_named_with_its_field(tmp_path, capsys, content, 
                             "--compare_to", str(tmp_path / "other")])
     assert rc == 2 and re.search(want, err), err
     assert len(err.splitlines()) == 1
+
+
+def test_a_negative_limit_is_refused(tmp_path, capsys):
+    path = tmp_path / "s.jsonl"
+    path.write_text(_sample() + "\n")
+    rc, err = _run(capsys, ["evaluate", "--samples", str(path), "--out_dir", str(tmp_path / "o"),
+                            "--limit", "-3"])
+    assert rc == 2 and re.search(r"limit must be >= 0", err), err
+    assert len(err.splitlines()) == 1 and not (tmp_path / "o" / "results.json").exists()
+
+
+_SPEC_HEAD = 'name = "t"\nexecutor = "inline"\n'
+_SPEC_BASE = '[base]\nmodel = "tiny"\nmax_steps = 2\n'
+_SPEC_CURVE = "[curves.k]\nupsample_k = [1, 2]\n"
+# (spec text, expected message): a key typo at each level, bad TOML, a value of the wrong type.
+SPEC_CASES = {
+    "top_level_typo": (_SPEC_HEAD + "bsae = 1\n" + _SPEC_BASE + _SPEC_CURVE,
+                       r"top_level_typo\.toml:3: field bsae: unknown key \(did you mean 'base'\?\)"),
+    "base_typo": (_SPEC_HEAD + _SPEC_BASE + 'modle = "tiny"\n' + _SPEC_CURVE,
+                  r"base_typo\.toml:6: field base\.modle: DistillConfig has no such field \(did you mean 'model'"),
+    "axis_typo": (_SPEC_HEAD + _SPEC_BASE + "[curves.k]\nupsampel_k = [1, 2]\n",
+                  r"axis_typo\.toml:7: field curves\.k\.upsampel_k: DistillConfig has no such field "
+                  r"\(did you mean 'upsample_k'"),
+    "evaluate_typo": (_SPEC_HEAD + _SPEC_BASE + _SPEC_CURVE + '[evaluate]\nenabled = true\nbenchmrk = "humaneval"\n',
+                      r"evaluate_typo\.toml:10: field evaluate\.benchmrk: EvaluateConfig has no such field "
+                      r"\(did you mean 'benchmark'"),
+    "toml_syntax": (_SPEC_HEAD + "[base\nmodel = 1\n", r"toml_syntax\.toml:3: field <toml>: "),
+    "max_steps_text": (_SPEC_HEAD + '[base]\nmodel = "tiny"\nmax_steps = "two"\n' + _SPEC_CURVE,
+                       r"max_steps_text\.toml:5: field base\.max_steps: expected an integer, got 'two'"),
+    "axis_value_type": (_SPEC_HEAD + _SPEC_BASE + '[curves.k]\nupsample_k = [1, "two"]\n',
+                        r"axis_value_type\.toml:7: field curves\.k\.upsample_k: expected an integer, got 'two'"),
+    "evaluate_value_type": (_SPEC_HEAD + _SPEC_BASE + _SPEC_CURVE + "[evaluate]\nenabled = true\nlimit = [3]\n",
+                            r"evaluate_value_type\.toml:10: field evaluate\.limit: expected an integer"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPEC_CASES))
+def test_sweep_specs_name_file_line_and_field(tmp_path, capsys, name):
+    """``rcwork sweep --dry_run`` checks every key and value of the spec before planning."""
+    content, pattern = SPEC_CASES[name]
+    spec = tmp_path / f"{name}.toml"
+    spec.write_text(content)
+    rc, err = _run(capsys, ["sweep", "--spec", str(spec), "--sweep_dir", str(tmp_path / "sweep"),
+                            "--dry_run"])
+    assert rc == 2 and err.startswith("rcwork sweep: error: "), err
+    assert re.search(pattern, err), err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("benchmark,env", [
+    ("mbpp+", {"HF_HUB_OFFLINE": "1"}),
+    ("humaneval+", {"HF_DATASETS_OFFLINE": "1"}),
+    # No network: the hub's endpoint refuses at once (what a box without network does after a
+    # failed name lookup); no retries, no log lines, one error line.
+    ("mbpp+", {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_OFFLINE": "0"}),
+    ("mbpp", {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_OFFLINE": "0"}),
+])
+def test_offline_without_a_local_copy_says_so_at_once(tmp_path, benchmark, env):
+    """A hub benchmark with no local file, offline: one line, at once, never a hub request
+    (datasets' retries took ~25 s and 11 log lines). Run as a process: the check reads and
+    sets the environment."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    samples = tmp_path / "s.jsonl"
+    samples.write_text(json.dumps({"task_id": "Mbpp/2", "completion": "x"}) + "\n")
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "HF_ENDPOINT",
+                          "HUMANEVAL_OVERRIDE_PATH", "MBPP_OVERRIDE_PATH")}
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "rcwork.cli", "evaluate", "--benchmark", benchmark,
+                           "--samples", str(samples), "--out_dir", str(tmp_path / "o")],
+                          capture_output=True, text=True, timeout=300, env={**clean, **env, "HF_HOME": str(tmp_path / "hf")})
+    took = time.monotonic() - start
+    err = done.stderr.strip()
+    assert done.returncode == 2, (done.returncode, err)
+    assert len(err.splitlines()) == 1 and "Traceback" not in err and "Retrying" not in err, err
+    assert re.search(r"offline \(.*\).*pass a local file with --problems", err), err
+    assert took < 120, took  # imports on a loaded box; the retries alone took ~25 s

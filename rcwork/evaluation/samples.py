@@ -38,13 +38,21 @@ def _index(value: Any, src: str, lineno: int) -> int:
     return value
 
 
+def _shown(value: Any) -> str:
+    """A value as a message shows it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def read_samples(path: str | Path, *, torn_tail: str = "error") -> list[dict[str, Any]]:
     """Every sample of a file, each with an ``index`` (given, or its order within its task).
 
     A bad line raises :class:`SampleFileError` naming file, line and field.  A last line cut
     off mid-write is an error too (``torn_tail="error"``: a sample must not vanish silently);
     generation, which appends to its own file, repairs it before resuming.  The code is
-    ``solution`` if that is a string, else ``completion`` (a ``null`` beside the other is fine).
+    ``solution`` if that is a string, else ``completion`` (a ``null`` beside the other is fine;
+    any other type is an error, never ignored).  ``n_tokens`` is a non-negative integer or null:
+    it is summed into the results after scoring, so a bad one must fail before anything runs.
     """
     src = str(path)
     out: list[dict[str, Any]] = []
@@ -59,6 +67,15 @@ def read_samples(path: str | Path, *, torn_tail: str = "error") -> list[dict[str
         if not any(isinstance(obj.get(k), str) for k in ("solution", "completion")):
             raise SampleFileError("a sample needs a string 'solution' or 'completion'",
                                   source=src, line=lineno, field="solution")
+        for key in ("solution", "completion"):  # a wrong type is never silently passed over
+            if obj.get(key) is not None and not isinstance(obj[key], str):
+                raise SampleFileError(f"expected a string or null, got {_shown(obj[key])}",
+                                      source=src, line=lineno, field=key)
+        if obj.get("n_tokens") is not None:  # summed into results.json after scoring
+            value = obj["n_tokens"]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise SampleFileError(f"expected a non-negative integer or null, got {_shown(value)}",
+                                      source=src, line=lineno, field="n_tokens")
         if obj.get("solution") is None and isinstance(obj.get("completion"), str):
             obj.pop("solution", None)
         elif obj.get("completion") is None:
