@@ -88,7 +88,7 @@ def _step(model, batch, form):
 
 def _computed_tokens(batch, form):
     """Tokens the model runs over, padding included."""
-    from rcwork.distill.batching import layout
+    from rcwork.distill.layout import layout
 
     if form == "a":
         n = max(len(it.sample) for it in batch.items)

@@ -16,7 +16,7 @@ def attention_mask_figure(enc: Encoded, mask: Any, tokens: Sequence[str],
     """Heat map of which key each query may attend; hover names token, part and block kind.
 
     ``mask`` is the ``(L, L)`` mask the trainer builds
-    (:func:`rcwork.distill.batching.student_attention_mask`); ``tokens`` are the tokens' texts
+    (:func:`rcwork.distill.layout.student_attention_mask`); ``tokens`` are the tokens' texts
     (``rcwork.tokentext.token_texts``), quoted in the hover.
     """
     labels = [f"{i}:{t!r} ({PART_NAMES[enc.part[i]]}/{KIND_NAMES[enc.kind[i]]})"

@@ -12,7 +12,7 @@ import ipywidgets as W
 
 from rcwork.distill.masks import ORDERS, STRATEGIES, describe, hidden_tokens
 from rcwork.encoding import Encoded
-from rcwork.distill.batching import student_attention_mask
+from rcwork.distill.layout import student_attention_mask
 from rcwork.figures import attention_mask_png
 from rcwork.records import ReflectionRecord
 from rcwork.tokentext import special_flags, token_texts

@@ -37,7 +37,7 @@ import pytest
 
 from rcwork.distill.masks import describe, hidden_tokens
 from rcwork.encoding import encode_record
-from rcwork.distill.batching import student_attention_mask
+from rcwork.distill.layout import student_attention_mask
 from rcwork.figures import attention_mask_png
 from rcwork.models import load_model
 from rcwork.records import read_records, write_jsonl

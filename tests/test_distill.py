@@ -9,7 +9,8 @@ from transformers import AttentionInterface
 
 import rcwork.distill.batching as batching
 from rcwork.distill import (DistillBatch, loss_terms, make_batch, student_final_logits)
-from rcwork.distill.batching import layout, model_inputs
+import rcwork.distill.layout as layouts
+from rcwork.distill.layout import layout, model_inputs
 from rcwork.distill.loss import _sums_from_logits, forward_logits, loss_sums
 from rcwork.distill.toy import toy_pairs, toy_records
 from rcwork.encoding import IGNORE, encode_record
@@ -189,8 +190,8 @@ def test_packing_layouts_agree_including_varlen(tiny_model, monkeypatch):
     restarting per sequence, cu_seq_lens) give the same terms."""
     model, tok = tiny_model
     AttentionInterface.register("rcwork_varlen_reference", _varlen_reference)
-    monkeypatch.setattr(batching, "VARLEN_IMPLEMENTATIONS",
-                        batching.VARLEN_IMPLEMENTATIONS | {"rcwork_varlen_reference"})
+    monkeypatch.setattr(layouts, "VARLEN_IMPLEMENTATIONS",
+                        layouts.VARLEN_IMPLEMENTATIONS | {"rcwork_varlen_reference"})
     batch = make_batch(toy_records(5), tok, strategy="random_token", rate=0.4, seed=3,
                        pairs=toy_pairs(2))
     lay = layout(batch, "dropped", "varlen")

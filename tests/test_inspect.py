@@ -62,8 +62,8 @@ def test_the_pictured_mask_is_the_trainers(tiny):
     import torch
     from PIL import Image
 
-    from rcwork.distill.batching import (DistillBatch, DistillItem, attention_mask_4d, layout,
-                                         student_attention_mask)
+    from rcwork.distill.batching import DistillBatch, DistillItem
+    from rcwork.distill.layout import attention_mask_4d, layout, student_attention_mask
     from rcwork.distill.masks import hidden_tokens
     from rcwork.encoding import encode_record
     from rcwork.figures import attention_mask_png

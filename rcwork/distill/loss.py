@@ -34,9 +34,9 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
-from rcwork.distill.batching import (DistillBatch, DistillItem, Layout, final_target_count,
-                                     layout, make_batch, model_inputs, ntp_target_count,
-                                     resolve_layout)
+from rcwork.distill.batching import (DistillBatch, DistillItem, final_target_count, make_batch,
+                                     ntp_target_count)
+from rcwork.distill.layout import Layout, layout, model_inputs, resolve_layout
 from rcwork.encoding import IGNORE, EncodedRecord, encode_pair, encode_record
 from rcwork.records import InstructionPair, ReflectionRecord
 
@@ -132,7 +132,7 @@ def forward_logits(model: torch.nn.Module, batch: DistillBatch, *, student_form:
     Returns ``(logits, layout)`` with ``logits`` of shape ``(kept positions, vocab)``.
     ``model`` may be wrapped (DDP, DeepSpeed): the call goes through the wrapper so gradient
     synchronisation and ZeRO parameter gathering work as usual; ``student_pass=True`` keeps the
-    number of calls the same on every rank (see :func:`~rcwork.distill.batching.layout`).
+    number of calls the same on every rank (see :func:`~rcwork.distill.layout.layout`).
     """
     core = unwrap(model)
     impl = getattr(core.config, "_attn_implementation", None)

@@ -27,16 +27,16 @@ import torch
 from transformers import Trainer, TrainingArguments
 
 from rcwork.checkpoints import write_checkpoint_info
-from rcwork.distill.batching import (LAYOUTS, STUDENT_FORMS, DistillBatch, final_target_count,
-                                     items_from, ntp_target_count)
+from rcwork.distill.batching import DistillBatch, final_target_count, items_from, ntp_target_count
 from rcwork.distill.data import ABLATIONS, DistillDataset, LengthGroupedSampler, collate
+from rcwork.distill.layout import LAYOUTS, STUDENT_FORMS
 from rcwork.distill.loss import NORMALIZATIONS, heldout_metrics, loss_sums
 from rcwork.distill.masks import (DEFAULT_ORDER, NAMED_ORDERS, STRATEGIES, check_strategy,
                                   mask_rate, resolve_order, step_strategy)
 from rcwork.stage_files import DistillMetrics
 
 
-SEED_RECORDS = "data/reflections/seed.jsonl"
+from rcwork.paths import SEED_RECORDS, resolve_paths  # noqa: E402  (relative paths: rcwork.paths)
 
 
 @dataclass
@@ -139,6 +139,9 @@ class DistillConfig(TrainingArguments):
                              f"{self.loss_normalization!r}")
         if isinstance(self.data, str):
             self.data = [self.data]
+        resolve_paths(self, ("data", "instruction_data", "output_dir")
+                      + (("resume",) if self.resume != "last" else ())
+                      + (("deepspeed",) if isinstance(self.deepspeed, str) else ()))
         from rcwork.models import TOKEN_INITS
 
         if self.token_init not in TOKEN_INITS:
