@@ -173,9 +173,9 @@ class Peer:
     def request(self, message):
         """Send a request; serve callbacks until its reply comes; return or raise it."""
         self._send(message)
-        return self.wait_reply(stop_ok=message.get("attr") == "__next__")
+        return self.wait_reply()
 
-    def wait_reply(self, *, stop_ok=False):
+    def wait_reply(self):
         while True:
             reply = self._recv()
             if type(reply) is not dict:
@@ -184,7 +184,7 @@ class Peer:
                 self._serve_one(reply)
                 continue
             if "x" in reply:
-                raise _exception(*reply["x"], stop_ok=stop_ok)
+                raise _exception(*reply["x"])
             return self.decode(reply["r"])
 
     def serve(self):
@@ -232,17 +232,9 @@ _BUILTIN_OPS = {"__len__": len, "__iter__": iter, "__next__": next, "__str__": s
                 "__float__": float, "__int__": int}
 
 
-# Exceptions that steer the caller's control flow rather than report a failure: raised by the
-# candidate, they would end a ``map``/``filter``/iterator early in the tests (``all(map(...))``
-# over nothing is True), so they cross as CandidateError; StopIteration only answers ``__next__``.
-_FLOW_EXCEPTIONS = frozenset({"StopIteration", "StopAsyncIteration", "GeneratorExit"})
-
-
-def _exception(type_name, message, frames, *, stop_ok=False):
+def _exception(type_name, message, frames):
     kind = getattr(builtins, type_name, None) if isinstance(type_name, str) else None
     exc = None
-    if type_name in _FLOW_EXCEPTIONS and not (stop_ok and type_name == "StopIteration"):
-        kind = None
     if isinstance(kind, type) and issubclass(kind, Exception):
         try:
             exc = kind(message)
