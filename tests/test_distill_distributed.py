@@ -43,11 +43,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def train(out: Path, *, nproc: int, batch: int, accum: int = 1, deepspeed: str | None = None
-          ) -> dict:
+def train(out: Path, *, nproc: int, batch: int, accum: int = 1, deepspeed: str | None = None,
+          normalization: str = "per_term") -> dict:
     log, model = out / "log.json", out / "model"
     args = [str(SCRIPT), "--out", str(log), "--batch", str(batch), "--accum", str(accum),
-            "--save", str(model)]
+            "--save", str(model), "--normalization", normalization]
     if deepspeed:
         args += ["--deepspeed", str(CONFIGS / deepspeed)]
     if nproc == 1:
@@ -103,6 +103,19 @@ def test_two_processes_match_one(reference, tmp_path, name, batch, accum, deepsp
         diff += float((result["weights"][key] - value).norm() ** 2)
         moved += float((value - init[key]).norm() ** 2)
     assert moved > 0 and (diff / moved) ** 0.5 < 1e-3
+
+
+@pytest.mark.slow
+def test_per_sample_is_the_same_over_processes_and_accumulation(tmp_path):
+    """The authors' averaging (``per_sample``): 2 processes x 1 sample x 2 accumulation steps
+    log the same per-step losses as one process with the whole batch of 4, and differ from
+    ``per_term`` (so the flag reaches the trainer)."""
+    one = train(tmp_path / "one", nproc=1, batch=4, normalization="per_sample")
+    two = train(tmp_path / "two", nproc=2, batch=1, accum=2, normalization="per_sample")
+    per_term = train(tmp_path / "term", nproc=1, batch=4)
+    ref, got = curve(one), curve(two)
+    assert got["loss"] == pytest.approx(ref["loss"], rel=1e-5)
+    assert abs(ref["loss"][0] - curve(per_term)["loss"][0]) > 1e-2
 
 
 @pytest.mark.parametrize("name,stage", [("zero2.json", 2), ("zero3.json", 3)])

@@ -32,6 +32,7 @@ def main() -> None:
     p.add_argument("--records", type=int, default=16)
     p.add_argument("--deepspeed", default=None)
     p.add_argument("--strategy", default="random_block")
+    p.add_argument("--normalization", default="per_term", help="DistillConfig.loss_normalization")
     p.add_argument("--save", default=None, help="save_pretrained folder at the end")
     a = p.parse_args()
 
@@ -43,6 +44,7 @@ def main() -> None:
             output_dir=tmp, use_cpu=True, per_device_train_batch_size=a.batch,
             gradient_accumulation_steps=a.accum, max_steps=a.steps, learning_rate=2e-3,
             warmup_steps=0, strategy=a.strategy, seed=0, report_to="none", save_strategy="no",
+            loss_normalization=a.normalization,
             logging_steps=1, disable_tqdm=True, deepspeed=a.deepspeed, dataloader_num_workers=0,
             ddp_backend="gloo" if int(os.environ.get("WORLD_SIZE", "1")) > 1 else None)
         trainer = DistillTrainer(model=model, args=args, train_dataset=data.train,
