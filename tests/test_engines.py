@@ -114,6 +114,20 @@ def test_the_token_budget_bounds_every_forward_call(chaotic):
     assert max(sizes) == 2
 
 
+def test_decoding_runs_in_eval_mode_and_hands_the_model_back_as_it_came(chaotic):
+    model, tok = chaotic
+    modes: list[bool] = []
+    hook = model.register_forward_pre_hook(lambda m, args: modes.append(m.training))
+    model.train()  # lent mid-training, as a ReflexiCoder evaluation between steps does
+    try:
+        engine = make_engine("transformers", model, tokenizer=tok, batch_size=2)
+        engine.complete(["def add(a, b):"], GenerationSettings(max_new_tokens=3))
+        assert modes and not any(modes) and model.training
+    finally:
+        hook.remove()
+        model.eval()
+
+
 class _Stub(BaseHTTPRequestHandler):
     """An OpenAI-compatible server: records (path, Authorization, body); replies ``REPLY``."""
 
@@ -306,3 +320,4 @@ def test_decoding_defaults_are_written_once_in_generation_settings():
     # A caller's None means "the settings' value": the teacher's chat resolves it there.
     assert GenerationSettings.given(max_new_tokens=None, temperature=0.5, stop=["x"]) == \
         GenerationSettings(temperature=0.5, stop=("x",))
+    assert GenerationSettings(stop="\n```").stop == ("\n```",)

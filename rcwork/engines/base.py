@@ -34,7 +34,7 @@ class GenerationSettings:
     """Decoding settings, and the workbench's only decoding defaults.
 
     ``temperature == 0`` is greedy (``top_p`` then unused).  ``stop`` strings end every query's
-    answer (a list is accepted and kept as a tuple).  ``ignore_eos`` (as in vLLM) generates
+    answer (a list or a single string is accepted and kept as a tuple).  ``ignore_eos`` (as in vLLM) generates
     exactly ``max_new_tokens`` per prompt, ignoring end tokens and stop strings: for throughput
     benchmarks, not for answers.  ``seed`` makes sampled output repeatable (local engines and
     vLLM; HTTP servers decide for themselves).  Frozen and hashable, so equal settings are one
@@ -49,7 +49,8 @@ class GenerationSettings:
     ignore_eos: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "stop", tuple(self.stop))
+        stop = (self.stop,) if isinstance(self.stop, str) else tuple(self.stop)
+        object.__setattr__(self, "stop", stop)  # one string is one stop, not its characters
 
     @classmethod
     def given(cls, **values: Any) -> "GenerationSettings":

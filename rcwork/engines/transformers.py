@@ -56,7 +56,7 @@ class TransformersEngine(Engine):
             if tokenizer is None:
                 raise ValueError("pass a tokenizer with a loaded model")
             default_name = getattr(model.config, "_name_or_path", "") or "model"
-        self.model, self.tokenizer = model.eval(), tokenizer
+        self.model, self.tokenizer = model, tokenizer
         self.name = name or default_name
         self.batch_size = max(1, int(batch_size))
         self.max_batch_tokens = int(max_batch_tokens) if max_batch_tokens else None
@@ -120,35 +120,42 @@ class TransformersEngine(Engine):
             torch.manual_seed(settings.seed)  # model.generate samples from the global RNG
             generator = torch.Generator(device=self.model.device).manual_seed(settings.seed)
         pad_id = self.tokenizer.pad_token_id
-        with torch.inference_mode():
-            if self.use_generate or not plain_kv_cache(self.model):
-                for idx in fixed_batches([len(r) for r in rows], order,
-                                         batch_size=self.batch_size,
-                                         max_new_tokens=settings.max_new_tokens,
-                                         max_batch_tokens=self.max_batch_tokens):
-                    input_ids, attention = left_padded([rows[i] for i in idx], pad_id)
-                    criteria = stopping_criteria_class()(
-                        self.tokenizer, [stops[i] for i in idx], input_ids.shape[1],
-                        [stop_ids[i] for i in idx])
-                    new_rows = self._generate_hf(input_ids, attention, settings, criteria,
-                                                 set().union(*(stop_ids[i] for i in idx)))
-                    yield [(i, self._completion(queries[i], new_rows[j], criteria.done_at[j],
-                                                stop_ids[i]))
-                           for j, i in enumerate(idx)]
-                return
-            criteria = stopping_criteria_class()(self.tokenizer, stops, 0, stop_ids)
-            pending: list[tuple[int, Completion]] = []
-            for i, new_ids in continuous_batching(
-                    self.model, rows, order, settings=settings, criteria=criteria,
-                    pad_id=pad_id, batch_size=self.batch_size,
-                    max_batch_tokens=self.max_batch_tokens, generator=generator):
-                pending.append((i, self._completion(queries[i], new_ids, criteria.done_at[i],
-                                                    stop_ids[i])))
-                if len(pending) >= self.batch_size:
+        # Decoding runs in eval mode (no dropout); a model lent mid-training (a ReflexiCoder
+        # evaluation between steps) is handed back in the mode it came in.
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.inference_mode():
+                if self.use_generate or not plain_kv_cache(self.model):
+                    for idx in fixed_batches([len(r) for r in rows], order,
+                                             batch_size=self.batch_size,
+                                             max_new_tokens=settings.max_new_tokens,
+                                             max_batch_tokens=self.max_batch_tokens):
+                        input_ids, attention = left_padded([rows[i] for i in idx], pad_id)
+                        criteria = stopping_criteria_class()(
+                            self.tokenizer, [stops[i] for i in idx], input_ids.shape[1],
+                            [stop_ids[i] for i in idx])
+                        new_rows = self._generate_hf(input_ids, attention, settings, criteria,
+                                                     set().union(*(stop_ids[i] for i in idx)))
+                        yield [(i, self._completion(queries[i], new_rows[j], criteria.done_at[j],
+                                                    stop_ids[i]))
+                               for j, i in enumerate(idx)]
+                    return
+                criteria = stopping_criteria_class()(self.tokenizer, stops, 0, stop_ids)
+                pending: list[tuple[int, Completion]] = []
+                for i, new_ids in continuous_batching(
+                        self.model, rows, order, settings=settings, criteria=criteria,
+                        pad_id=pad_id, batch_size=self.batch_size,
+                        max_batch_tokens=self.max_batch_tokens, generator=generator):
+                    pending.append((i, self._completion(queries[i], new_ids, criteria.done_at[i],
+                                                        stop_ids[i])))
+                    if len(pending) >= self.batch_size:
+                        yield pending
+                        pending = []
+                if pending:
                     yield pending
-                    pending = []
-            if pending:
-                yield pending
+        finally:
+            self.model.train(was_training)
 
     def _generate_hf(self, input_ids: Any, attention: Any, settings: GenerationSettings,
                      criteria: Any, stop_ids: set[int]) -> list[list[int]]:
