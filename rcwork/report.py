@@ -52,11 +52,31 @@ def mathjax_head(src: str) -> str:
 
     The configuration is JupyterLab 4's (MathJax 3.2.2, CommonHTML output, the same
     delimiters and escapes), so a converted lesson shows its formulas as Lab shows them.
-    Elements of class ``tex2jax_ignore`` are left alone, as in Lab.
+    Elements of class ``tex2jax_ignore`` are left alone, those of ``tex2jax_process`` typeset
+    even inside them.  The widget manager (``@jupyter-widgets/html-manager`` 1.0) typesets
+    widget labels through MathJax 2's ``MathJax.Hub.Queue`` whenever ``window.MathJax``
+    exists; MathJax 3 has no ``Hub``, so a page with both threw on every described widget.
+    ``Hub.Queue`` is given here: a no-op until MathJax is ready (its first pass typesets the
+    page), then MathJax 3's ``typesetPromise`` on the element, as Lab typesets labels.
     """
-    return (r"""<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\(', '\\)']],
-displayMath: [['$$', '$$'], ['\\[', '\\]']], processEscapes: true, processEnvironments: true},
-options: {ignoreHtmlClass: 'tex2jax_ignore', processHtmlClass: 'tex2jax_process'}};</script>"""
+    return (r"""<script>
+window.MathJax = {
+  tex: {inlineMath: [['$', '$'], ['\\(', '\\)']], displayMath: [['$$', '$$'], ['\\[', '\\]']],
+        processEscapes: true, processEnvironments: true},
+  options: {ignoreHtmlClass: 'tex2jax_ignore', processHtmlClass: 'tex2jax_process'},
+  Hub: {Queue: function () {}},
+  startup: {ready: function () {
+    MathJax.startup.defaultReady();
+    MathJax.Hub = {Queue: function () {
+      for (const job of arguments) {
+        if (Array.isArray(job) && job[0] === 'Typeset' && job[2] instanceof Element) {
+          MathJax.typesetPromise([job[2]]).catch(function () {});
+        }
+      }
+    }};
+  }}
+};
+</script>"""
             f'<script defer src="{html.escape(src)}"></script>')
 
 

@@ -129,13 +129,18 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A page that cannot reach the network: a formula that renders here renders offline."""
+    """A page that cannot reach the network (a formula that renders here renders offline) and
+    on which no script fails (MathJax 3 beside the widget manager once threw on every widget
+    label: ``MathJax.Hub`` is MathJax 2's)."""
     # twice the pixels: the screenshots of formulas stay sharp when viewed
     context = browser.new_context(viewport={"width": 1300, "height": 1000},
                                   device_scale_factor=2)
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     outside: list[str] = []
+    errors: list[str] = []
+    pg.on("console", lambda m: m.type == "error" and errors.append(f"{pg.url}: {m.text}"))
+    pg.on("pageerror", lambda e: errors.append(f"{pg.url}: uncaught {e}"))
 
     def route(r):
         if urlparse(r.request.url).scheme in LOCAL_SCHEMES:
@@ -148,6 +153,7 @@ def page(browser):
     yield pg
     context.close()
     assert not outside, f"requests that leave the machine: {outside[:5]}"
+    assert not errors, f"script errors: {errors[:5]}"
 
 
 def read(page, url: str) -> Reading:
@@ -165,14 +171,16 @@ def shots(tmp_path_factory) -> Path:
 
 # ---------------------------------------------------------------------------------- the pages
 
-def _lesson_job(run: Path, stage_name: str, **extra) -> tuple[str, str, dict]:
-    """``run_notebook``'s arguments for a pipeline stage's lesson at the ``ci`` profile, with
-    the pipeline's own overrides for ``run`` (plus ``extra``)."""
+def _lesson(pool, run: Path, stage_name: str, **extra):
+    """Submit a pipeline stage's lesson to ``pool`` as the pipeline runs it
+    (:func:`rcwork.runner.run_stage`, the ``ci`` profile, the pipeline's overrides for ``run``
+    plus ``extra``)."""
     from rcwork.pipeline import STAGES
+    from rcwork.runner import run_stage
 
     stage = next(s for s in STAGES if s.name == stage_name)
-    return (stage.notebook, str(run / "notebooks" / stage_name),
-            {"profile": "ci", "config": {**stage.overrides(run), **extra}})
+    return pool.submit(run_stage, stage.config, {**stage.overrides(run), **extra}, profile="ci",
+                       executor="notebook", notebook_dir=run / "notebooks" / stage_name)
 
 
 def run_lessons(run: Path) -> None:
@@ -184,15 +192,14 @@ def run_lessons(run: Path) -> None:
     from concurrent.futures import ProcessPoolExecutor
 
     from rcwork.paths import SEED_RECORDS
-    from rcwork.runs import run_notebook
 
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        distill = pool.submit(run_notebook, *_lesson_job(run, "distill", data=[SEED_RECORDS]))
-        base = pool.submit(run_notebook, *_lesson_job(run, "evaluate-base"))
+        distill = _lesson(pool, run, "distill", data=[SEED_RECORDS])
+        base = _lesson(pool, run, "evaluate-base")
         base.result()
-        reinforce = pool.submit(run_notebook, *_lesson_job(run, "reinforce"))
+        reinforce = _lesson(pool, run, "reinforce")
         distill.result()
-        pool.submit(run_notebook, *_lesson_job(run, "evaluate-distilled")).result()
+        _lesson(pool, run, "evaluate-distilled").result()
         reinforce.result()
 
 
