@@ -21,6 +21,11 @@ executed here at the ``ci`` profile's size (the lessons with formulas and traini
 links instead.  Screenshots of 04's loss formula and 06's reward formulas, rendered, go to
 ``$RCWORK_SCREENSHOTS`` when set (``make screenshots``), else to the test's temp folder.
 
+Without a browser: the evaluation section's words for empty results (``0 of 20 problems
+passed``, no all-red grid, no colon introducing nothing), the progress table replacing a real
+``Trainer``'s printed dicts (and the full log kept), and the noise filters (known noise dropped,
+real warnings kept).
+
 Chromium is Debian's, driven by playwright through ``executable_path`` (its own browser
 download needs the network), with the flags the field notes list.
 """
@@ -456,3 +461,37 @@ def test_training_progress_prints_a_table_not_dicts(tmp_path, capsys):
     logged = [json.loads(line) for line in (tmp_path / "run" / LOG_FILE).read_text().splitlines()]
     assert [r["step"] for r in logged] == list(range(1, 13)) + [12]  # every step, then the run
     assert all("grad_norm" in r for r in logged[:-1]) and "train_runtime" in logged[-1]
+
+
+# ---------------------------------------------------------------------------------- noise
+
+def test_known_noise_is_dropped_and_real_warnings_are_not():
+    import logging
+    import warnings
+
+    from rcwork.quiet import quiet_known_noise
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.resetwarnings()
+        warnings.simplefilter("always")  # pytest's own filters out of the way
+        quiet_known_noise()
+        for category, module in ((FutureWarning, "torch.nn.modules.module"),
+                                 (DeprecationWarning, "transformers.modeling_utils"),
+                                 (FutureWarning, "rcwork.distill.stage"),  # ours: still warns
+                                 (UserWarning, "trl.trainer.grpo_trainer")):  # not a deprecation
+            warnings.warn_explicit(f"{module} says", category, "x.py", 1, module=module)
+    assert [str(w.message) for w in seen] == ["rcwork.distill.stage says",
+                                              "trl.trainer.grpo_trainer says"]
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    ds = logging.getLogger("DeepSpeed")
+    ds.addHandler(handler)
+    try:
+        ds.warning("Setting accelerator to CPU. If you have GPU or other accelerator, we were "
+                   "unable to detect it.")
+        ds.warning("Setting ds_accelerator to cuda (override)")
+    finally:
+        ds.removeHandler(handler)
+    assert [r.getMessage() for r in records] == ["Setting ds_accelerator to cuda (override)"]
