@@ -395,7 +395,8 @@ class _Server:
             _send(job.status, **_exit_info(wait_status))
         if job.killed:
             _send(job.status, killed=True)
-        _cgroups.remove(job.cgroups)  # empty: its pid 1 is reaped, and with it the namespace
+        if self.groups is not None:  # empty: its pid 1 is reaped, and with it the namespace
+            self.groups.release(job.cgroups)
         job.status.close()  # the workbench reads end-of-file: nothing of this sandbox runs any more
         os.close(job.pidfd)
         del self.jobs[job.pid]
@@ -405,6 +406,8 @@ class _Server:
             if not job.killed:
                 self._on_kill_request(job)
             self._on_exit(job)
+        if self.groups is not None:
+            self.groups.close()
         return 0
 
 
