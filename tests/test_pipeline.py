@@ -5,14 +5,23 @@ import re
 
 import pytest
 
+from rcwork.paths import project_root
 from rcwork.pipeline import STAGES, run_pipeline
 from rcwork.stages import read_profile
 
 
 @pytest.mark.slow
+def _tree(folder):
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
 def test_ci_pipeline_runs_every_stage_and_writes_the_report(tmp_path):
+    """Every lesson runs as JupyterLab runs it (the kernel in notebooks/), with the profile's
+    settings and the run folder's paths only; nothing lands under notebooks/."""
     run_dir, report = tmp_path / "run", tmp_path / "report" / "index.html"
+    lessons = _tree(project_root() / "notebooks")
     state = run_pipeline("ci", run_dir, report)
+    assert _tree(project_root() / "notebooks") == lessons, "a lesson wrote under notebooks/"
     ci = read_profile("ci")
     assert [s for s in state.stages] == [s.name for s in STAGES]
     assert all(s["status"] == "done" for s in state.stages.values())
