@@ -13,9 +13,10 @@ Each program runs in a fresh process forked from this never-used template, in is
 Per request (a JSON header plus file descriptors over a SOCK_SEQPACKET socket) it forks, inside a
 new pid namespace:
 
-- B, pid 1 of that namespace: a new mount namespace with a private tmpfs on /tmp (the work dir) and
-  /dev/shm and its own /proc, in the minimal root the server built (``_linux.build_root``), into
-  which it chroots; forks C, reaps orphans, reports C's end, and exits. The kernel then kills everything left in the namespace (daemons included) before we can
+- B, pid 1 of that namespace: joins the sandbox's own control groups (``_cgroups.py``), then new
+  mount, IPC and network namespaces, with a private tmpfs on /tmp (the work dir) and /dev/shm and
+  its own /proc, in the minimal root the server built (``_linux.build_root``), into which it
+  chroots; forks C, reaps orphans, reports C's end, and exits. The kernel then kills everything left in the namespace (daemons included) before we can
   reap B, so once the server has reaped B nothing of that sandbox runs any more; only then does it
   close its copy of the status socket, so end-of-file there means exactly that to the workbench.
 - C, the sandboxed process: own session, rlimits, a private uid, no_new_privs, scrubbed env,

@@ -2,9 +2,13 @@
 
 Isolation in force on a root Linux box with util-linux (this project's machines):
 
-- **network**: the server runs under ``unshare --mount --net --ipc``: a network namespace whose
-  only interface is a down loopback, so no socket reaches the host, the loopback and abstract Unix
-  sockets included; System V IPC and POSIX message queues of its own.
+- **network and IPC**: the server runs under ``unshare --mount --net --ipc``, and each sandbox
+  gets network and IPC namespaces of its own besides: its only interface is a down loopback, so
+  no socket reaches the host or another sandbox (abstract Unix sockets included), and its System
+  V IPC objects and POSIX message queues die with it (nothing a sample keeps reaches a later one).
+- **its own limits**: a control group per sandbox (``_cgroups.py``): one CPU share however many
+  sessions it starts, a process count and a memory total of its own, so a hostile sample cannot
+  make a neighbour time out or run out of memory.
 - **process tree**: every program or kernel gets its own pid namespace; when it ends (or is killed)
   the kernel kills everything it started, double-forked daemons included, before we are told.
   A kernel keeps running between cells, so after each cell every other process in its pid
