@@ -9,18 +9,16 @@ being guessed from the tokenizer.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from rcwork.stage_files import StageFileError, read_json, write_json
 
 CHECKPOINT_FILE = "rcwork.json"
 
 
 def write_checkpoint_info(path: str | Path, *, prompt_style: str, **info: Any) -> Path:
-    out = Path(path) / CHECKPOINT_FILE
-    out.write_text(json.dumps({"prompt_style": prompt_style, **info}, indent=1) + "\n",
-                   encoding="utf-8")
-    return out
+    return write_json(Path(path) / CHECKPOINT_FILE, {"prompt_style": prompt_style, **info})
 
 
 def checkpoint_info(model: str | Path) -> dict[str, Any]:
@@ -29,10 +27,7 @@ def checkpoint_info(model: str | Path) -> dict[str, Any]:
     path = Path(model) / CHECKPOINT_FILE
     if not path.is_file():
         return {}
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: not a JSON object ({e})") from None
+    info = read_json(path)
     if not isinstance(info, dict):
         raise ValueError(f"{path}: expected a JSON object")
     return info
@@ -51,8 +46,8 @@ def resume_checkpoint(output_dir: str | Path, max_steps: int | None = None) -> s
     for ckpt in Path(output_dir).glob("checkpoint-*"):
         state_path = ckpt / "trainer_state.json"
         try:
-            state = json.loads(state_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+            state = read_json(state_path)
+        except (OSError, StageFileError):
             continue
         step = state.get("global_step", 0)
         target = max_steps if max_steps and max_steps > 0 else state.get("max_steps", 0)

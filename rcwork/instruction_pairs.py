@@ -19,11 +19,11 @@ the shape of a reflection record's final answer.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from rcwork.jsonl import write_jsonl
 from rcwork.paths import PROBLEMS, SEED_RECORDS, project_path
 from rcwork.problems import Problem, load_problems
 from rcwork.records import Block, InstructionPair, Metadata, ReflectionRecord, read_records
@@ -67,10 +67,6 @@ def write_problem_pairs(path: str | Path, problems: str | Path = PROBLEMS,
     problems, exclude = project_path(problems), [project_path(e) for e in exclude]
     records = [r for f in exclude for r in read_records(f)]
     pairs, excluded = problem_pairs(load_problems(problems), records)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        for pair in pairs:
-            fh.write(json.dumps(pair_to_json(pair), ensure_ascii=False) + "\n")
+    write_jsonl(path, (pair_to_json(pair) for pair in pairs))
     return {"path": str(path), "problems": str(problems), "exclude": [str(e) for e in exclude],
             "pairs": len(pairs), "excluded": excluded}

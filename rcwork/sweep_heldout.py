@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from rcwork.stage_files import write_json
+from rcwork.stage_files import read_json, write_json
 
 
 def heldout_records(cfg, tokenizer) -> list:
@@ -66,7 +66,7 @@ def baseline_nlls(sweep_dir: str | Path, overrides: dict[str, Any]) -> dict[str,
                        ).hexdigest()[:12]
     path = Path(sweep_dir) / "baselines" / f"{key}.json"
     if path.exists():
-        return json.loads(path.read_text())
+        return read_json(path)
     from rcwork.distill.trainer import DistillConfig
 
     model = overrides.get("model", DistillConfig.model)

@@ -10,12 +10,12 @@ table.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from rcwork.bootstrap import Units, interval
-from rcwork.stage_files import DistillMetrics, EvaluationResults
+from rcwork.jsonl import read_jsonl_values, write_jsonl
+from rcwork.stage_files import DistillMetrics, EvaluationResults, read_json
 
 # The effective values of the method's knobs, from metrics.json's config (an all_mask ablation
 # shows strategy "all" there, as it trained).
@@ -81,19 +81,15 @@ def collect(plan) -> list[dict[str, Any]]:
     for pt in plan.points:
         path = run_dir(plan, pt) / "row.json"
         if path.exists():
-            row = json.loads(path.read_text())
+            row = read_json(path)
             row["curves"] = list(pt.curves)
             rows.append(row)
             seen.add(pt.id)
     for path in sorted((sweep_dir / "runs").glob("*/row.json")):
         if path.parent.name not in seen:
-            rows.append(json.loads(path.read_text()))
+            rows.append(read_json(path))
     with _locked(sweep_dir / ".registry.lock"):
-        tmp = sweep_dir / f".{REGISTRY_FILE}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row) + "\n")
-        os.replace(tmp, sweep_dir / REGISTRY_FILE)
+        write_jsonl(sweep_dir / REGISTRY_FILE, rows)
     return rows
 
 
@@ -102,4 +98,4 @@ def read_registry(sweep_dir: str | Path) -> list[dict[str, Any]]:
     path = Path(sweep_dir) / "registry.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return read_jsonl_values(path)

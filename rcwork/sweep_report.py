@@ -27,7 +27,7 @@ from plotly.subplots import make_subplots
 
 from rcwork import sweep_paper as paper
 from rcwork.bootstrap import Interval, Units, difference, interval
-from rcwork.stage_files import DistillMetrics, EvaluationResults
+from rcwork.stage_files import DistillMetrics, EvaluationResults, read_json
 from rcwork.sweep_registry import heldout_units, problem_units, read_registry
 from rcwork.views import html_table
 
@@ -47,7 +47,7 @@ class Metric:
         run = sweep_dir / row["run"]
         if self.key == "pass_at_1":
             return problem_units(EvaluationResults.read(run))
-        held = json.loads((run / "heldout_records.json").read_text())
+        held = read_json(run / "heldout_records.json")
         return heldout_units(held["after"])
 
     def scale(self, v: float) -> float:

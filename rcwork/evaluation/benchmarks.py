@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import gzip
 import json
 import os
 import re
@@ -64,9 +63,11 @@ import sys
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
+from rcwork.jsonl import read_jsonl_values
 from rcwork.sandbox.verdicts import TestSpec
+from rcwork.stage_files import read_json
 
 BENCHMARKS = ("humaneval", "humaneval+", "mbpp", "mbpp+", "problems")
 
@@ -132,28 +133,16 @@ class BenchmarkProblem:
 
 # ---------------------------------------------------------------------------- reading files
 
-def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Objects of a ``.jsonl`` or ``.jsonl.gz`` file (blank lines skipped)."""
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ValueError(f"{path}:{lineno}: malformed JSON: {e.msg}") from None
-
-
 def read_records(path: str | Path) -> list[dict[str, Any]]:
-    """A JSON list (``.json``) or JSON lines (``.jsonl``, ``.jsonl.gz``) file as a list."""
+    """A JSON list (``.json``) or JSON lines (``.jsonl``, ``.jsonl.gz``) file as a list, read
+    through the one I/O layer (a bad line is named with its file and line)."""
     path = Path(path)
     if path.suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path)
         if isinstance(data, dict):  # {task_id: record}
             data = list(data.values())
         return list(data)
-    return list(read_jsonl(path))
+    return read_jsonl_values(path)
 
 
 _TRUE = ("1", "true", "yes", "on")

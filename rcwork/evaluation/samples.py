@@ -18,13 +18,11 @@ line cut off mid-write is removed before appending.
 
 from __future__ import annotations
 
-import json
-import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
-from rcwork.jsonl import JsonlError, read_json_lines
+from rcwork.jsonl import JsonlAppender, JsonlError, read_json_lines, write_jsonl
 
 
 # A sample file that cannot be scored: the message names file, line and field.
@@ -100,53 +98,17 @@ def existing_indices(path: str | Path) -> dict[str, set[int]]:
     return have
 
 
-def repair_tail(path: str | Path) -> bool:
-    """Cut an unterminated last line (a write interrupted mid-line); True if it did."""
-    path = Path(path)
-    if not path.exists() or path.stat().st_size == 0:
-        return False
-    data = path.read_bytes()
-    if data.endswith(b"\n"):
-        return False
-    keep = data.rfind(b"\n") + 1
-    with open(path, "r+b") as fh:
-        fh.truncate(keep)
-    return True
-
-
-class SampleWriter:
-    """Appends sample lines, flushing (and fsyncing) after every :meth:`write` call."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        repair_tail(self.path)
-        self._fh = open(self.path, "a", encoding="utf-8")
+class SampleWriter(JsonlAppender):
+    """Appends sample lines (the underscore bookkeeping keys left out), durable per
+    :meth:`write` call; a line a kill cut short is removed first."""
 
     def write(self, samples: Iterable[dict[str, Any]]) -> None:
-        for s in samples:
-            self._fh.write(json.dumps({k: v for k, v in s.items() if not k.startswith("_")},
-                                      ensure_ascii=False) + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-
-    def close(self) -> None:
-        self._fh.close()
-
-    def __enter__(self) -> "SampleWriter":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().write({k: v for k, v in s.items() if not k.startswith("_")} for s in samples)
 
 
 def write_samples(path: str | Path, samples: Iterable[dict[str, Any]]) -> Path:
     """Write a whole sample file (replacing any)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        for s in samples:
-            fh.write(json.dumps({k: v for k, v in s.items() if not k.startswith("_")},
-                                ensure_ascii=False) + "\n")
+    write_jsonl(path, ({k: v for k, v in s.items() if not k.startswith("_")} for s in samples))
     return path
 

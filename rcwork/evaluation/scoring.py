@@ -23,7 +23,6 @@ samples for.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
@@ -33,6 +32,7 @@ from typing import Any, Iterable, Sequence
 
 from rcwork.evaluation.benchmarks import BenchmarkProblem
 from rcwork.evaluation.samples import SampleFileError, read_samples
+from rcwork.jsonl import write_jsonl
 from rcwork.stage_files import EvaluationResults
 
 STATUSES = ("passed", "failed", "timeout", "error")
@@ -206,9 +206,7 @@ def evaluate_samples(problems: Sequence[BenchmarkProblem], samples_path: str | P
     }
     results_doc = EvaluationResults.from_dict({**head, **summary}, source=str(out_dir))
     results_doc.write(out_dir)
-    with open(out_dir / "sample_results.jsonl", "w", encoding="utf-8") as fh:
-        for r in results:
-            fh.write(json.dumps(asdict(r)) + "\n")
+    write_jsonl(out_dir / "sample_results.jsonl", (asdict(r) for r in results))
     return results_doc
 
 

@@ -21,13 +21,13 @@ trajectories.  Both are reported.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from rcwork.jsonl import JsonlError, read_json_lines, write_jsonl
 from rcwork.evaluation.benchmarks import BenchmarkProblem
 from rcwork.reflexi.execution import AnswerScorer
 from rcwork.reflexi.trajectory import parse_trajectory, protocol_violations
@@ -154,21 +154,17 @@ def evaluate_model(model: Any, tokenizer: Any, problems: Sequence[BenchmarkProbl
 
 
 def write_results(results: Sequence[TrajectoryResult], path: str | Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        for r in results:
-            fh.write(json.dumps(asdict(r)) + "\n")
+    """One line per completion (atomically, :func:`rcwork.jsonl.write_jsonl`)."""
+    write_jsonl(path, (asdict(r) for r in results))
 
 
 def read_results(path: str | Path) -> list[TrajectoryResult]:
     """The per-completion file :func:`evaluate_model` writes."""
     out = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    out.append(TrajectoryResult(**json.loads(line)))
-                except (json.JSONDecodeError, TypeError) as e:
-                    raise ValueError(f"{path}:{lineno}: not a trajectory result: {e}") from None
+    for lineno, obj in read_json_lines(path):
+        try:
+            out.append(TrajectoryResult(**obj))
+        except TypeError as e:
+            raise JsonlError(f"not a trajectory result: {e}", source=str(path),
+                             line=lineno) from None
     return out

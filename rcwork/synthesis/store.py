@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from rcwork.jsonl import JsonlError, iter_json_lines
+from rcwork.jsonl import JsonlAppender, JsonlError, iter_json_lines
 from rcwork.records import ReflectionRecord, from_messages, record_to_json_line
 
 KEPT, FILTERED = "kept", "filtered"
@@ -186,11 +186,8 @@ class ShardStore:
         self._write_all(self._fd(KEPT if kept else FILTERED, shard), line)
 
     def append_error(self, task_id: str, error: str) -> None:
-        line = json.dumps({"task_id": task_id, "error": error}, ensure_ascii=False) + "\n"
-        with self._errors_lock, open(self.root / "errors.jsonl", "a", encoding="utf-8") as fh:
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
+        with self._errors_lock, JsonlAppender(self.root / "errors.jsonl") as out:
+            out.write([{"task_id": task_id, "error": error}])
 
 
 # ---------------------------------------------------------------- reading a run
