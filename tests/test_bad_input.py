@@ -223,14 +223,14 @@ _SPEC_CURVE = "[curves.k]\nupsample_k = [1, 2]\n"
 # (spec text, expected message): a key typo at each level, bad TOML, a value of the wrong type.
 SPEC_CASES = {
     "top_level_typo": (_SPEC_HEAD + "bsae = 1\n" + _SPEC_BASE + _SPEC_CURVE,
-                       r"top_level_typo\.toml:3: field bsae: unknown key \(did you mean 'base'\?\)"),
+                       r"top_level_typo\.toml:3: field bsae: unknown key\(s\) bsae \(did you mean 'base'\?\)"),
     "base_typo": (_SPEC_HEAD + _SPEC_BASE + 'modle = "tiny"\n' + _SPEC_CURVE,
-                  r"base_typo\.toml:6: field base\.modle: DistillConfig has no such field \(did you mean 'model'"),
+                  r"base_typo\.toml:6: field base\.modle: DistillConfig has no field 'modle' \(did you mean 'model'"),
     "axis_typo": (_SPEC_HEAD + _SPEC_BASE + "[curves.k]\nupsampel_k = [1, 2]\n",
-                  r"axis_typo\.toml:7: field curves\.k\.upsampel_k: DistillConfig has no such field "
+                  r"axis_typo\.toml:7: field curves\.k\.upsampel_k: DistillConfig has no field 'upsampel_k' "
                   r"\(did you mean 'upsample_k'"),
     "evaluate_typo": (_SPEC_HEAD + _SPEC_BASE + _SPEC_CURVE + '[evaluate]\nenabled = true\nbenchmrk = "humaneval"\n',
-                      r"evaluate_typo\.toml:10: field evaluate\.benchmrk: EvaluateConfig has no such field "
+                      r"evaluate_typo\.toml:10: field evaluate\.benchmrk: EvaluateConfig has no field 'benchmrk' "
                       r"\(did you mean 'benchmark'"),
     "toml_syntax": (_SPEC_HEAD + "[base\nmodel = 1\n", r"toml_syntax\.toml:3: field <toml>: "),
     "max_steps_text": (_SPEC_HEAD + '[base]\nmodel = "tiny"\nmax_steps = "two"\n' + _SPEC_CURVE,
