@@ -17,7 +17,7 @@ COMMANDS = {
     "evaluate": ("rcwork.evaluation.cli", "generate and/or score samples, pass@k"),
     "pipeline": ("rcwork.pipeline", "run the notebooks headless in order and build the report"),
     "reinforce": ("rcwork.reflexi.cli", "GRPO on think/answer/reflection trajectories (ReflexiCoder)"),
-    "sweep": ("rcwork.sweep", "a grid of distillation runs from a spec; a registry of runs"),
+    "sweep": ("rcwork.sweep.cli", "a grid of distillation runs from a spec; a registry of runs"),
 }
 
 

@@ -67,7 +67,7 @@ def _sweep_finished(summary: dict[str, Any]) -> None:
 
 
 def _sweep_section(d: Path) -> list[Any]:
-    from rcwork.sweep_report import section
+    from rcwork.sweep.report import section
 
     return section(d)
 

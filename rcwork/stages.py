@@ -54,7 +54,7 @@ STAGE_DEFS: dict[str, StageDef] = {
                         "04_distill"),
     "evaluate": StageDef("rcwork.evaluation.stage:EvaluateConfig",
                          "rcwork.evaluation.stage:evaluate", "05_evaluate"),
-    "sweep": StageDef("rcwork.sweep:SweepConfig", "rcwork.sweep:run_sweep", None),
+    "sweep": StageDef("rcwork.sweep.config:SweepConfig", "rcwork.sweep.runner:run_sweep", None),
     "reinforce": StageDef("rcwork.reflexi.config:ReinforceConfig",
                           "rcwork.reflexi.train:reinforce", "06_reinforce"),
 }

@@ -17,7 +17,7 @@ import pytest
 from rcwork.distill.masks import (THREE_STRATEGIES, check_strategy, hidden_tokens,
                                   step_strategy)
 from rcwork.paths import project_root
-from rcwork.sweep_spec import SpecError, plan, spec_from_dict
+from rcwork.sweep.spec import SpecError, plan, spec_from_dict
 
 SEED = project_root() / "data" / "reflections" / "seed.jsonl"
 CURVES = {"upsample": {"upsample_k": "1..3"}, "order": {"order": ["EAC", "ECA", "ACE"]},
@@ -177,7 +177,7 @@ def _rows(path: Path) -> list[dict]:
 
 def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_path):
     from rcwork.sweep import SweepConfig, run_sweep
-    from rcwork.sweep_report import section
+    from rcwork.sweep.report import section
 
     spec = tmp_path / "spec.toml"
     spec.write_text(spec_toml(small_records))
@@ -323,7 +323,7 @@ def test_points_run_in_parallel_one_worker_per_device_and_evaluate(small_records
     CPU the ids are just what CUDA_VISIBLE_DEVICES is set to); each point is evaluated, and
     the report then draws pass@1 with intervals over problems."""
     from rcwork.sweep import SweepConfig, run_sweep
-    from rcwork.sweep_report import section
+    from rcwork.sweep.report import section
 
     spec = tmp_path / "spec.toml"
     spec.write_text(spec_toml(small_records, curves={"k": {"upsample_k": [1, 2]}},

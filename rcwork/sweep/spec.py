@@ -153,8 +153,8 @@ def spec_from_dict(data: dict[str, Any], *, source: str = "<flags>") -> Spec:
     if unknown:
         close = difflib.get_close_matches(unknown[0], sorted(TOP_KEYS), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise SpecError(f"{locate(source, '', unknown[0])}: field {unknown[0]}: unknown key{hint}; "
-                        f"expected {', '.join(sorted(TOP_KEYS))}")
+        raise SpecError(f"{locate(source, '', unknown[0])}: field {unknown[0]}: unknown key(s) "
+                        f"{', '.join(unknown)}{hint}; expected {', '.join(sorted(TOP_KEYS))}")
 
     def table(key: str) -> dict[str, Any]:
         value = data.get(key) or {}
@@ -320,7 +320,7 @@ def check_fields(cls: type, values: dict[str, Any], *, source: str, table: str) 
         if key not in names:
             close = difflib.get_close_matches(key, sorted(names), n=3)
             hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
-            raise SpecError(f"{where}: {cls.__name__} has no such field{hint}")
+            raise SpecError(f"{where}: {cls.__name__} has no field {key!r}{hint}")
         problem = _type_problem(value, hints[key]) if key in hints else None
         if problem:
             raise SpecError(f"{where}: {problem}")

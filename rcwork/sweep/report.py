@@ -11,7 +11,7 @@ percent).  Each point carries a 95% bootstrap interval over held-out records or 
 over seeds when it ran under several; each point is compared to its curve's reference point
 (the one the curves share, else the first) with a paired bootstrap of the difference, and the
 report says which differences are inside the noise.  The paper's numbers
-(:mod:`rcwork.sweep_paper`) sit in their own panel: another model, another metric.
+(:mod:`rcwork.sweep.paper`) sit in their own panel: another model, another metric.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rcwork import sweep_paper as paper
+from rcwork.sweep import paper
 from rcwork.bootstrap import Interval, Units, difference, interval
 from rcwork.stage_files import DistillMetrics, EvaluationResults, read_json
-from rcwork.sweep_registry import heldout_units, problem_units, read_registry
+from rcwork.sweep.registry import heldout_units, problem_units, read_registry
 from rcwork.views import html_table
 
 AXES = ("upsample_k", "order", "strategy", "ablation")

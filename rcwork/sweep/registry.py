@@ -16,6 +16,9 @@ from typing import Any
 from rcwork.bootstrap import Units, interval
 from rcwork.jsonl import read_jsonl_values, write_jsonl
 from rcwork.stage_files import DistillMetrics, EvaluationResults, read_json
+from rcwork.sweep.plan import _locked, run_dir
+
+REGISTRY_FILE = "registry.jsonl"
 
 # The effective values of the method's knobs, from metrics.json's config (an all_mask ablation
 # shows strategy "all" there, as it trained).
@@ -74,8 +77,6 @@ def collect(plan) -> list[dict[str, Any]]:
     """Rebuild ``registry.jsonl`` from the finished run folders; returns the rows, plan order
     first, then finished points a changed spec no longer lists.  Curve memberships come from
     the current plan."""
-    from rcwork.sweep import REGISTRY_FILE, _locked, run_dir
-
     sweep_dir = Path(plan.sweep_dir)
     rows, seen = [], set()
     for pt in plan.points:
@@ -95,7 +96,7 @@ def collect(plan) -> list[dict[str, Any]]:
 
 def read_registry(sweep_dir: str | Path) -> list[dict[str, Any]]:
     """The registry's rows (what the report reads)."""
-    path = Path(sweep_dir) / "registry.jsonl"
+    path = Path(sweep_dir) / REGISTRY_FILE
     if not path.exists():
         return []
     return read_jsonl_values(path)
