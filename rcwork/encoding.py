@@ -207,22 +207,3 @@ def encode_many(items: Iterable[ReflectionRecord | InstructionPair],
         report.encoded += 1
         out.append(enc)
     return out, report
-
-
-def dump(enc: Encoded, tokenizer: PreTrainedTokenizerBase, *, limit: int | None = None) -> str:
-    """A readable table of one sample: token, part, block kind, trained (T) and distilled (D).
-
-    Each token is shown quoted as the text it decodes to (``' for'``, ``'\\n'``), not in the
-    tokenizer's byte alphabet; a ``limit`` says how many rows it left out.
-    """
-    from rcwork.tokentext import token_texts
-
-    rows = [f"{'pos':>5} {'token':<24} {'part':<11} {'kind':<9} {'blk':>3} T D"]
-    for i, text in enumerate(token_texts(tokenizer, enc.input_ids)[:limit]):
-        rows.append(f"{i:>5} {text!r:<24} {PART_NAMES[enc.part[i]]:<11} "
-                    f"{KIND_NAMES[enc.kind[i]]:<9} {enc.block[i]:>3} "
-                    f"{'T' if enc.labels[i] != IGNORE else '.'} "
-                    f"{'D' if enc.final_labels[i] != IGNORE else '.'}")
-    if limit is not None and len(enc) > limit:
-        rows.append(f"... {len(enc) - limit} more token(s) not shown (limit={limit})")
-    return "\n".join(rows)

@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from rcwork.paths import SEED_RECORDS, project_path
-from rcwork.report import (Section, build_report, distill_section, evaluation_section,
-                           synthesis_section)
+from rcwork.display.distill import distill_section
+from rcwork.display.evaluation import evaluation_section
+from rcwork.display.synthesis import synthesis_section
+from rcwork.report import Section, build_report
 from rcwork.runner import run_stage
 from rcwork.stage_files import PipelineRecord
 from rcwork.stages import STAGE_DEFS, profile_file, profile_names, stage_config
@@ -73,9 +75,9 @@ def _sweep_section(d: Path) -> list[Any]:
 
 
 def _reinforce_section(d: Path) -> list[Any]:
-    from rcwork.reflexi.report import section
+    from rcwork.display.reflexi import reinforce_section
 
-    return section(d)
+    return reinforce_section(d)
 
 
 STAGES: list[Stage] = [

@@ -20,11 +20,9 @@ from typing import Any, Callable
 
 import plotly.graph_objects as go
 
-from rcwork.stage_figures import distill_curves, synthesis_figures, uniform_verdict, verdict_grid
-from rcwork.stage_files import (DistillMetrics, EvaluationResults, PipelineRecord,
-                                SynthesisSummary, evaluation_runs)
-from rcwork.synthesis.store import read_run
-from rcwork.views import NO_MATH, STYLE, html_table, record_html
+from rcwork.display.html import NO_MATH, html_table
+from rcwork.display.records import STYLE
+from rcwork.stage_files import PipelineRecord
 
 PAGE_CSS = """
 <style>
@@ -36,15 +34,6 @@ table.rc th {background: #f4f4f4} table.rc td:first-child {text-align: left}
 .note {color: #666; font-size: 13px} .missing {color: #a33}
 </style>
 """
-
-
-def _missing(path: Path) -> str:
-    return f'<p class="missing">no {html.escape(str(path))}: stage not run</p>'
-
-
-# The report typesets only what is marked as maths (its body is NO_MATH): tables, records and
-# figure text may hold a `$` that is a character.
-MATH = "tex2jax_process"
 
 
 def mathjax_head(src: str) -> str:
@@ -109,108 +98,6 @@ class _Page:
                 f"{html.escape(self.title)}</title>{PAGE_CSS}{STYLE}"
                 f"{mathjax_head(f'{STATIC}/{MATHJAX}')}</head><body class='{NO_MATH}'>"
                 f"{''.join(self.parts)}</body></html>")
-
-
-def synthesis_section(d: Path) -> list[str | go.Figure]:
-    """Synthesis: counts, kept/filtered figures and one kept record, from ``summary.json``."""
-    parts: list[str | go.Figure] = ["<h2>1 · Synthesis of reflection sequences</h2>"]
-    summary = SynthesisSummary.read_if_exists(d)
-    if summary is None:
-        return parts + [_missing(SynthesisSummary.path_in(d))]
-    parts.append(f"<p>{summary.records} problems processed: {summary.kept} records kept, "
-                 f"{summary.filtered} filtered, {summary.resolved} resolved.  Teacher: "
-                 f"{html.escape(summary.teacher)}.</p>")
-    parts += synthesis_figures(summary)
-    kept = read_run(d)
-    if kept:
-        parts.append("<p>A kept sequence:</p>" + record_html(kept[0], style=False))
-    return parts
-
-
-# The distillation objective as lesson 04 writes it (ReflectionCoder §3.2).
-LOSS_FORMULA = (r"$$\mathcal{L} = \mathrm{NTP}(\text{teacher}) + \mathrm{NTP}(\text{student})"
-                r" + \mathrm{KL}\big(p_\text{teacher}\,\|\,p_\text{student}\big)$$")
-
-
-def distill_section(d: Path) -> list[str | go.Figure]:
-    """Distillation: the loss, settings, data per input, training curves, held-out
-    before/after."""
-    parts: list[str | go.Figure] = ["<h2>2 · Dynamically masked reflection self-distillation</h2>"]
-    metrics = DistillMetrics.read_if_exists(d)
-    if metrics is None:
-        return parts + [_missing(DistillMetrics.path_in(d))]
-    parts.append("<p>One model is teacher (it reads the reflection) and student (it reads the "
-                 "reflection partly hidden, more of it as training goes on); each step "
-                 f"minimises</p><div class='{MATH}'>{LOSS_FORMULA}</div>")
-    parts.append("<p>" + ", ".join(f"{k} = {html.escape(str(v))}"
-                                   for k, v in metrics.config.items()) + "</p>")
-    if metrics.sources:
-        parts.append("<p>Training data, per input (held-out records come from the first):</p>"
-                     + html_table([[s["path"], s["read"], s.get("skipped", 0), s["too_long"],
-                                    s["train"], s["heldout"]] for s in metrics.sources],
-                                  ["input", "records", "bad lines skipped", "too long",
-                                   "training", "held out"]))
-    parts.append(distill_curves(metrics))
-    rows = [[when, k, v] for when, vals in (("before", metrics.before), ("after", metrics.after))
-            for k, v in vals.items() if isinstance(v, (int, float))]
-    if rows:
-        parts.append("<p>Held-out records (lower is better):</p>"
-                     + html_table(rows, ["when", "metric", "value"]))
-    return parts
-
-
-def evaluation_section(d: Path) -> list[str | go.Figure]:
-    """Evaluation: every ``results.json`` under ``d``, side by side, with the flips."""
-    parts: list[str | go.Figure] = ["<h2>3 · Evaluation (pass@k, sandboxed execution)</h2>"]
-    runs = evaluation_runs(d)
-    if not runs:
-        return parts + [f'<p class="missing">no results under {html.escape(str(d))}: '
-                        "stage not run</p>"]
-    rows = []
-    for name, r in runs.items():
-        hit = r.hit_length
-        rows.append([name, r.benchmark, (r.generation or {}).get("prompt_style", ""),
-                     r.n_problems, r.pass_at_1, r.status_counts.get("passed"),
-                     r.tokens.get("mean_per_sample"),
-                     "" if hit is None else f"{hit} / {r.n_samples}"])
-    parts.append("<p>" + "; ".join(f"{html.escape(name)}: {passed_line(r)}"
-                                   for name, r in runs.items()) + ".</p>")
-    parts.append(html_table(rows, ["run", "benchmark", "prompt style", "problems", "pass@1",
-                               "passed samples", "tokens / sample", "hit max_new_tokens"]))
-    same = uniform_verdict(runs)
-    if same is None:
-        parts.append(verdict_grid(runs, title="per-problem verdict"))
-    else:  # one colour would say nothing the sentence above does not
-        where = "the run" if len(runs) == 1 else ("every run" if same else "any run")
-        parts.append(f"<p class='note'>No per-problem picture: "
-                     f"{'every problem passed' if same else 'no problem passed'} in "
-                     f"{where}.</p>")
-    for name, r in runs.items():
-        if r.flips:
-            parts.append(_flips_part(name, r, runs))
-    return parts
-
-
-def passed_line(r: EvaluationResults) -> str:
-    """``"3 of 20 problems passed"`` (by each problem's first sample, as the verdict grid)."""
-    passed = sum(p.passed for p in r.problems.values())
-    return f"{passed} of {len(r.problems)} problem{'' if len(r.problems) == 1 else 's'} passed"
-
-
-def _flips_part(name: str, r: EvaluationResults, runs: dict[str, EvaluationResults]) -> str:
-    """Which problems changed verdict against the compared run: a table when some did, one
-    sentence when none did (never a list introduced by a colon with nothing after it)."""
-    other = r.compared_to or "the other run"
-    sibling = Path(other).parent.name if r.compared_to else ""
-    label = (f"{html.escape(sibling)} ({html.escape(other)})" if sibling in runs
-             else html.escape(other))
-    changed = ([[t, "fixed"] for t in r.flips.get("fixed", [])]
-               + [[t, "broken"] for t in r.flips.get("broken", [])])
-    if not changed:
-        return f"<p>{html.escape(name)}: no problem changed verdict against {label}.</p>"
-    n = len(changed)
-    return (f"<p>{html.escape(name)}: {n} problem{'' if n == 1 else 's'} changed verdict "
-            f"against {label}:</p>" + html_table(changed, ["task", "change"]))
 
 
 # require.js, the Jupyter widgets HTML manager (with its fonts) and MathJax (with its fonts),
@@ -301,13 +188,13 @@ def _notebooks_section(page: _Page, run_dir: Path, out_dir: Path, stages: dict) 
 Section = tuple[Callable[[Path], list[str | go.Figure]], str]
 
 
-def build_report(run_dir: str | Path, out_html: str | Path, *, title: str = "rcwork run",
-                 sections: list[Section] | None = None) -> Path:
+def build_report(run_dir: str | Path, out_html: str | Path, *, sections: list[Section],
+                 title: str = "rcwork run") -> Path:
     """Write the report of ``run_dir`` to ``out_html`` (plus ``notebooks/`` beside it).
 
-    ``sections`` are ``(section function, stage folder under run_dir)`` pairs in page order
-    (the pipeline's stage registry gives them); by default synthesis, distillation and
-    evaluation."""
+    ``sections`` are ``(section function, stage folder under run_dir)`` pairs in page order;
+    the pipeline's stage registry gives them (:func:`rcwork.pipeline.report_sections`), each
+    drawn by its stage's module in :mod:`rcwork.display`."""
     run_dir, out_html = Path(run_dir), Path(out_html)
     out_html.parent.mkdir(parents=True, exist_ok=True)
     copy_static(out_html.parent)
@@ -320,9 +207,6 @@ def build_report(run_dir: str | Path, out_html: str | Path, *, title: str = "rcw
     if stages:
         page.add(html_table([[k, v.get("status"), v.get("wall_s")] for k, v in stages.items()],
                         ["stage", "status", "wall time (s)"]))
-    if sections is None:
-        sections = [(synthesis_section, "synthesize"), (distill_section, "distill"),
-                    (evaluation_section, "evaluate")]
     for section, folder in sections:
         page.extend(section(run_dir / folder))
     _notebooks_section(page, run_dir, out_html.parent, stages)

@@ -38,12 +38,11 @@ import pytest
 from rcwork.distill.masks import describe, hidden_tokens
 from rcwork.encoding import encode_record
 from rcwork.distill.layout import student_attention_mask
-from rcwork.figures import attention_mask_png
+from rcwork.display.masks import attention_mask_png, summary_line
 from rcwork.models import load_model
 from rcwork.records import read_records, write_jsonl
 from rcwork.paths import project_root
 from rcwork.runs import run_notebook
-from rcwork.widgets import summary_line
 
 pytestmark = pytest.mark.slow
 

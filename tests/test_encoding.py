@@ -6,8 +6,9 @@ sequence below can be written out and checked by eye.
 
 import pytest
 
+from rcwork.display.records import dump
 from rcwork.encoding import (FINAL, IGNORE, INSTRUCTION, REANSWER, REFLECTION, SampleTooLong,
-                             dump, encode_many, encode_pair, encode_record)
+                             encode_many, encode_pair, encode_record)
 from rcwork.records import Block, InstructionPair, Message, ReflectionRecord
 
 # RI = "Pq": a reflection prompt "P" around the problem "q"; I = "q", the bare problem.

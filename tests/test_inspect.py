@@ -5,8 +5,7 @@ import pytest
 
 from rcwork.records import write_jsonl
 from rcwork.runs import run_notebook
-from rcwork.views import record_html
-from rcwork.widgets import RecordBrowser
+from rcwork.display.records import RecordBrowser, record_html
 from tests.helpers import make_record
 
 
@@ -66,7 +65,7 @@ def test_the_pictured_mask_is_the_trainers(tiny):
     from rcwork.distill.layout import attention_mask_4d, layout, student_attention_mask
     from rcwork.distill.masks import hidden_tokens
     from rcwork.encoding import encode_record
-    from rcwork.figures import attention_mask_png
+    from rcwork.display.masks import attention_mask_png
     from rcwork.paths import SEED_RECORDS, project_path
     from rcwork.records import read_records
 
@@ -89,8 +88,8 @@ def test_the_pictured_mask_is_the_trainers(tiny):
 
 
 def test_mask_explorer_updates(tiny):
+    from rcwork.display.masks import MaskExplorer
     from rcwork.encoding import encode_record
-    from rcwork.widgets import MaskExplorer
 
     _, tok = tiny
     enc = encode_record(make_record(), tok).teacher

@@ -385,7 +385,7 @@ def _section_text(parts: list) -> str:
 
 
 def test_evaluation_section_says_when_nothing_passed(tmp_path):
-    from rcwork.report import evaluation_section
+    from rcwork.display.evaluation import evaluation_section
 
     base = _write_results(tmp_path / "base", [False] * 20)
     _write_results(tmp_path / "distilled", [False] * 20, compare_to=base)
@@ -399,7 +399,7 @@ def test_evaluation_section_says_when_nothing_passed(tmp_path):
 def test_evaluation_section_draws_the_grid_and_lists_the_flips_when_verdicts_differ(tmp_path):
     import plotly.graph_objects as go
 
-    from rcwork.report import evaluation_section
+    from rcwork.display.evaluation import evaluation_section
 
     base = _write_results(tmp_path / "base", [True, False, False])
     _write_results(tmp_path / "distilled", [False, True, False], compare_to=base)

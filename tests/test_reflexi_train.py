@@ -87,7 +87,7 @@ def test_evaluation_figures_on_hand_made_completions():
 
 def test_trajectory_viewer_colours_and_filters():
     from rcwork.reflexi.evaluate import TrajectoryResult
-    from rcwork.reflexi.viewer import TrajectoryViewer, segments, trajectory_html
+    from rcwork.display.reflexi import TrajectoryViewer, segments, trajectory_html
 
     good = (f"<think>a < b</think><answer>{_fence(WRONG)}</answer><reflection>STATUS: "
             f"BUG_DETECTED</reflection><answer>{_fence(RIGHT)}</answer>")
@@ -130,7 +130,7 @@ def test_cli_builds_the_config_from_its_fields():
 def test_grpo_on_the_tiny_model_resumes_and_reports(tmp_path):
     import plotly.graph_objects as go
 
-    from rcwork.reflexi.report import section
+    from rcwork.display.reflexi import reinforce_section as section
     from rcwork.reflexi.train import reinforce
     from rcwork.stages import stage_config
 

@@ -101,3 +101,34 @@ def test_canonical_solutions_pass_beside_hostile_samples(tmp_path):
         controls = [(s["task_id"], r.status, r.detail, r.duration_s) for s, r in zip(samples, results) if s.get("control")]
         assert all(status == "passed" for _, status, _, _ in controls), [c for c in controls if c[1] != "passed"]
         assert not any(r.passed for s, r in zip(samples, results) if not s.get("control"))
+
+
+HOARDERS = r'''
+import os, time
+children = []
+for _ in range(6):
+    pid = os.fork()
+    if pid == 0:
+        hoard = bytearray(200 * 1024 * 1024)
+        for i in range(0, len(hoard), 4096):
+            hoard[i] = 1
+        time.sleep(3)
+        os._exit(0)
+    children.append(pid)
+ends = [os.waitpid(child, 0)[1] for child in children]
+print(sum(os.WIFSIGNALED(status) for status in ends))
+'''
+
+
+def test_memory_is_capped_for_the_sandbox_as_a_whole():
+    """Six processes of 200 MB each fit the per-process limit (256 MB of address space) but not
+    the sandbox's total (2 x 256 + 2 x 64 MB): the out-of-memory killer acts inside the sandbox,
+    which ends normally, instead of on whatever else runs on the machine."""
+    from rcwork.sandbox import Limits, run_program
+
+    with Sandbox() as sandbox:
+        if "per-sandbox-cgroup" not in sandbox.isolation:
+            pytest.skip(f"no per-sandbox control groups here: {sandbox.isolation}")
+        result = run_program(HOARDERS, sandbox=sandbox, limits=Limits(timeout_s=120, memory_mb=256, workdir_mb=64))
+    assert result.status == "passed", (result.status, result.stderr[-500:])
+    assert 1 <= int(result.stdout) <= 6, result.stdout

@@ -9,10 +9,11 @@ import pytest
 
 from rcwork.records import read_jsonl
 from rcwork.synthesis import (FilterConfig, ShardStore, SynthesisConfig, count_task_ids,
-                              filter_reasons, format_record, format_summary, has_assert,
+                              filter_reasons, format_summary, has_assert,
                               io_keywords, read_run, split_reply, synthesize, synthesize_problem)
 from rcwork.synthesis import prompts
 from rcwork.synthesis.store import RunLocked, repair_shard
+from rcwork.display.synthesis import format_record
 from rcwork.teachers import ScriptedTeacher
 from tests.helpers import easy_problems
 

@@ -5,11 +5,10 @@ from html.parser import HTMLParser
 import pytest
 
 from rcwork.distill.masks import hidden_tokens
-from rcwork.encoding import dump, encode_record
+from rcwork.encoding import encode_record
 from rcwork.report import _drop_remote_scripts
-from rcwork.tokentext import special_flags, token_texts
-from rcwork.views import token_view
-from rcwork.widgets import MaskExplorer
+from rcwork.display.masks import MaskExplorer
+from rcwork.display.records import dump, special_flags, token_texts, token_view
 from tests.helpers import make_record
 
 TEXT = "def f(d):\n    for key, value in d.items():\n\tprint('héllo → 世界')  \n"

@@ -10,8 +10,8 @@ One concept per module, data flowing one way (docs/reflexicoder.md):
 * :mod:`~rcwork.reflexi.config`, :mod:`~rcwork.reflexi.train` — ``ReinforceConfig`` (a TRL
   ``GRPOConfig``) and ``reinforce(cfg)``; :mod:`~rcwork.reflexi.cli` — ``rcwork reinforce``;
 * :mod:`~rcwork.reflexi.evaluate` — format rate, reflections, tokens and pass@1 of completions;
-* :mod:`~rcwork.reflexi.viewer`, :mod:`~rcwork.reflexi.plots`, :mod:`~rcwork.reflexi.report` —
-  the trajectory viewer widget, figures, and the report section.
+* its pictures (the trajectory viewer widget, reward curves, the report section) are in
+  :mod:`rcwork.display.reflexi`.
 
 Importing this package loads neither torch nor TRL; the modules that need them do.
 """

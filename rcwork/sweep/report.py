@@ -29,7 +29,7 @@ from rcwork.sweep import paper
 from rcwork.bootstrap import Interval, Units, difference, interval
 from rcwork.stage_files import DistillMetrics, EvaluationResults, read_json
 from rcwork.sweep.registry import heldout_units, problem_units, read_registry
-from rcwork.views import html_table
+from rcwork.display.html import html_table
 
 AXES = ("upsample_k", "order", "strategy", "ablation")
 TERMS = ("loss", "ntp", "student_ntp", "kl", "mask_rate")

@@ -1,14 +1,23 @@
-"""Plotly figures shared by the notebooks and the HTML reports (plain ``go.Figure`` objects,
-which render offline both in JupyterLab and in a static page)."""
+"""Lesson 03's pictures: the student's attention mask (the trainer's own, see
+:func:`rcwork.distill.layout.student_attention_mask`), how fast each strategy hides the
+reflection sequence, and the mask explorer widget.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
+import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
+from rcwork.display.records import encoded_html, special_flags, token_texts
+from rcwork.distill.layout import student_attention_mask
+from rcwork.distill.masks import ORDERS, STRATEGIES, describe, hidden_tokens
 from rcwork.encoding import KIND_NAMES, PART_NAMES, Encoded
+
+if TYPE_CHECKING:  # annotations only: importable without transformers
+    from transformers import PreTrainedTokenizerBase
 
 
 def attention_mask_figure(enc: Encoded, mask: Any, tokens: Sequence[str],
@@ -17,7 +26,7 @@ def attention_mask_figure(enc: Encoded, mask: Any, tokens: Sequence[str],
 
     ``mask`` is the ``(L, L)`` mask the trainer builds
     (:func:`rcwork.distill.layout.student_attention_mask`); ``tokens`` are the tokens' texts
-    (``rcwork.tokentext.token_texts``), quoted in the hover.
+    (``rcwork.display.records.token_texts``), quoted in the hover.
     """
     labels = [f"{i}:{t!r} ({PART_NAMES[enc.part[i]]}/{KIND_NAMES[enc.kind[i]]})"
               for i, t in enumerate(tokens)]
@@ -83,3 +92,52 @@ def attention_mask_png(mask: Any, *, size: int = 480) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()
+
+
+class MaskExplorer(W.VBox):
+    """Pick a mask strategy, block order and rate; see which tokens the student loses and its
+    attention mask.  ``sample`` is a teacher sample (``encode_record(...).teacher``); its
+    tokens are shown as the text ``tokenizer`` decodes them to."""
+
+    def __init__(self, sample: Encoded, tokenizer: PreTrainedTokenizerBase, *, seed: int = 0):
+        self.sample, self.seed = sample, seed
+        self.texts = token_texts(tokenizer, sample.input_ids)
+        self.special = special_flags(tokenizer, sample.input_ids)
+        self.strategy = W.Dropdown(options=list(STRATEGIES), value="block",
+                                   description="strategy")
+        self.order = W.Dropdown(options=list(ORDERS), value="EAC", description="order")
+        self.rate = W.FloatSlider(min=0.0, max=1.0, step=1 / 12, value=0.5,
+                                  description="mask rate", readout_format=".2f")
+        self.summary = W.Label()
+        self.tokens_view = W.HTML(layout=W.Layout(flex="1 1 0", min_width="0"))
+        self.mask_view = W.Image(format="png", layout=W.Layout(width="420px", height="420px",
+                                                                 flex="0 0 auto"))
+        for w, cls in ((self.strategy, "rc-strategy"), (self.order, "rc-order"),
+                       (self.rate, "rc-rate"), (self.summary, "rc-mask-summary"),
+                       (self.tokens_view, "rc-tokens-view"), (self.mask_view, "rc-mask")):
+            w.add_class(cls)
+        for w in (self.strategy, self.order, self.rate):
+            w.observe(self._update, names="value")
+        super().__init__([W.HBox([self.strategy, self.order, self.rate]), self.summary,
+                          W.HBox([self.tokens_view, self.mask_view])])
+        self.add_class("rc-mask-explorer")
+        self._update()
+
+    def hidden(self) -> list[bool]:
+        return hidden_tokens(self.sample, self.strategy.value, self.rate.value,
+                             order=self.order.value, seed=self.seed)
+
+    def _update(self, *_):
+        self.order.disabled = self.strategy.value != "block"
+        hidden = self.hidden()
+        self.summary.value = summary_line(describe(self.sample, hidden))
+        self.tokens_view.value = encoded_html(self.sample, self.texts, hidden,
+                                              special=self.special)
+        self.mask_view.value = attention_mask_png(student_attention_mask(self.sample, hidden))
+
+
+def summary_line(d: dict[str, int]) -> str:
+    """The explorer's one-line count of hidden tokens, from ``rcwork.distill.masks.describe``."""
+    return (f"hidden: {d['instruction_hidden']}/{d['instruction_tokens']} instruction tokens, "
+            f"{d['reflection_hidden']}/{d['reflection_tokens']} reflection tokens; the student "
+            f"reads {d['tokens'] - d['hidden']} of {d['tokens']} tokens")
