@@ -26,9 +26,10 @@ test: $(STAMP) $(WIDGET_JS) chromium
 test-fast: $(STAMP) $(WIDGET_JS)
 	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
-# The browser tests (tests/test_browser.py) write PNGs of the report and of 02/03 in JupyterLab.
+# The browser tests write PNGs: the report and 02/03 in JupyterLab (tests/test_browser.py), and
+# the rendered formulas of 04 and 06 (tests/test_reader_view.py).
 screenshots: $(STAMP) $(WIDGET_JS) chromium
-	RCWORK_SCREENSHOTS=reports/screenshots $(PY) -m pytest -q tests/test_browser.py
+	RCWORK_SCREENSHOTS=reports/screenshots $(PY) -m pytest -q tests/test_browser.py tests/test_reader_view.py
 	@ls reports/screenshots/*.png
 
 # The browser tests drive Debian's Chromium through playwright (whose own browser download
