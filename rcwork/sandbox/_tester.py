@@ -17,7 +17,9 @@ an object whose ``__eq__`` says yes to everything cannot cross. Anything else K 
 as an opaque handle: H may call it, read its attributes (more plain data or handles) and pass it
 back; with ``objects`` set (problem files whose tests drive the candidate's classes, e.g.
 ``Matrix(a) @ Matrix(b) == Matrix(c)``) operators on handles are forwarded too, except that a
-handle never equals plain data. Functions the tests pass to the candidate (callbacks) cross as
+handle is never equal to, nor ordered against, plain data, and an operator that took plain data
+(or a unary one) must give back a handle. The tests' namespace takes the candidate's entry point
+and other helpers, never a builtin or dunder name (see :func:`_injectable`). Functions the tests pass to the candidate (callbacks) cross as
 handles K may only call.
 
 The verdict is one line on H's stdout, ``<nonce> <json>``, the nonce being a per-run secret the
