@@ -6,11 +6,14 @@ with replacement and recomputes the ratio.  Runs that differ only in their seed 
 a replicate resamples the seeds too, then the units inside each, and averages, so the interval
 holds both sources of noise.  Differences between two settings resample the *same* units for
 both when they were measured on the same units (a paired bootstrap), which is what decides
-whether a difference is inside the noise.
+whether a difference is inside the noise.  Beside the intervals: an exact sign test on the
+units that moved (:func:`sign_test`) and Holm's correction when many comparisons are read at
+once (:func:`holm`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -105,3 +108,31 @@ def difference(a: Sequence[Units], b: Sequence[Units], *, n: int = REPLICATES,
         reps = _values(a, _draws(a, rng, n)) - _values(b, _draws(b, rng, n))
     value = float(np.mean([g.value for g in a]) - np.mean([g.value for g in b]))
     return _interval(value, reps, level, len(a)), paired
+
+
+# ---- paired tests and many comparisons --------------------------------------------------------
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Exact two-sided sign test (McNemar's exact test for paired pass/fail): the probability,
+    with no real difference, of a split of the discordant units at least this lopsided.  Ties
+    (units equal in both runs) carry no information and are left out; none discordant: 1."""
+    n = wins + losses
+    if n == 0:
+        return 1.0
+    k = min(wins, losses)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
+    return min(1.0, 2 * tail)
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjustment: p-values that keep the chance of any false "different"
+    among ``len(p_values)`` comparisons at the level they are read at."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted

@@ -10,6 +10,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from rcwork.display.html import html_table
+from rcwork.evaluation.paired import compare_paired
 from rcwork.stage_files import EvaluationResults, evaluation_runs
 
 
@@ -101,8 +102,16 @@ def evaluation_section(d: Path) -> list[str | go.Figure]:
                      f"{where}.</p>")
     for name, r in runs.items():
         if r.flips:
-            parts.append(_flips_part(name, r, runs))
+            parts.append(_paired_part(name, r, runs) + _flips_part(name, r, runs))
     return parts
+
+
+def _paired_part(name: str, r: EvaluationResults, runs: dict[str, EvaluationResults]) -> str:
+    """The paired comparison with the run ``r`` was compared to, when it is in this folder."""
+    other = Path(r.compared_to or "").parent.name
+    if other not in runs:
+        return ""
+    return f"<p>{html.escape(compare_paired(runs[other], r).sentence(other, name))}.</p>"
 
 
 def passed_line(r: EvaluationResults) -> str:

@@ -1,0 +1,59 @@
+"""Paired comparisons: the exact sign test, Holm's correction, and two evaluations compared
+problem by problem."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rcwork.bootstrap import holm, sign_test
+from rcwork.evaluation.paired import compare_paired
+from rcwork.stage_files import EvaluationResults
+
+
+def test_sign_test_is_the_exact_binomial_tail():
+    assert sign_test(0, 0) == 1.0
+    assert sign_test(3, 3) == 1.0
+    assert sign_test(5, 0) == pytest.approx(2 / 32)  # both tails of Binomial(5, 1/2)
+    assert sign_test(0, 5) == sign_test(5, 0)
+    n, k = 20, 4
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
+    assert sign_test(16, 4) == pytest.approx(2 * tail)
+    assert sign_test(10, 9) > 0.5
+
+
+def test_holm_adjusts_step_down_and_keeps_order():
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.5]) == [0.5]
+    assert holm([0.9, 0.9]) == [1.0, 1.0]  # 2 x 0.9, capped; the second no smaller
+    assert holm([0.001, 0.2, 0.6]) == pytest.approx([0.003, 0.4, 0.6])
+
+
+def _results(verdicts: dict[str, bool]) -> EvaluationResults:
+    problems = {t: {"n": 1, "correct": int(ok), "status": "passed" if ok else "failed",
+                    "pass@1": float(ok)} for t, ok in verdicts.items()}
+    return EvaluationResults.from_dict({
+        "benchmark": "humaneval", "n_problems": len(problems), "n_samples": len(problems),
+        "pass_at_k": {"pass@1": sum(verdicts.values()) / len(verdicts)},
+        "status_counts": {}, "problems": problems})
+
+
+def test_paired_comparison_counts_discordant_problems_and_brackets_the_difference():
+    ids = [f"P/{i}" for i in range(40)]
+    a = _results({t: i < 10 for i, t in enumerate(ids)})  # 10 pass
+    b = _results({t: i < 10 or 20 <= i < 32 for i, t in enumerate(ids)})  # 12 more pass
+    c = compare_paired(a, b)
+    assert (c.problems, c.fixed, c.broken) == (40, 12, 0)
+    assert c.difference == pytest.approx(12 / 40)
+    assert 0 < c.low <= c.difference <= c.high
+    assert c.p_value == pytest.approx(2 / 2 ** 12)
+    assert "12 fixed, 0 broken" in c.sentence("base", "distilled")
+    assert "distilled higher" in c.sentence("base", "distilled")
+    same = compare_paired(a, a)
+    assert (same.discordant, same.difference, same.p_value) == (0, 0.0, 1.0)
+    assert "not distinguishable" in same.sentence("a", "a")
+    # Only shared problems are units.
+    d = _results({"P/0": True, "X/1": False})
+    assert compare_paired(a, d).problems == 1
+    assert "nothing to compare" in compare_paired(a, _results({"Y": True})).sentence("a", "y")
