@@ -6,9 +6,9 @@ with replacement and recomputes the ratio.  Runs that differ only in their seed 
 a replicate resamples the seeds too, then the units inside each, and averages, so the interval
 holds both sources of noise.  Differences between two settings resample the *same* units for
 both when they were measured on the same units (a paired bootstrap), which is what decides
-whether a difference is inside the noise.  Beside the intervals: an exact sign test on the
-units that moved (:func:`sign_test`) and Holm's correction when many comparisons are read at
-once (:func:`holm`).
+whether a difference is inside the noise.  Beside the intervals: a paired permutation test
+(:func:`permutation_test`), an exact sign test on the units that moved (:func:`sign_test`), and
+Holm's correction when many comparisons are read at once (:func:`holm`).
 """
 
 from __future__ import annotations
@@ -136,3 +136,20 @@ def holm(p_values: Sequence[float]) -> list[float]:
         running = max(running, min(1.0, (m - rank) * p_values[i]))
         adjusted[i] = running
     return adjusted
+
+
+def permutation_test(a: Units, b: Units, *, n: int = REPLICATES, seed: int = 0) -> float:
+    """Paired sign-flip permutation test of ``metric(a) − metric(b)`` on shared units.
+
+    Under "no difference" each unit's difference ``num_a − num_b`` is as likely with either
+    sign; the p-value is the share of sign flips whose statistic (summed differences over the
+    summed denominators, the same weighting as the metric) is at least as far from zero as the
+    observed one.  Needs the same units in the same order (a paired measurement)."""
+    if a.ids != b.ids:
+        raise ValueError("a permutation test needs the same units in both runs")
+    d = a.num - b.num
+    den = float(a.den.sum())
+    observed = abs(d.sum() / den)
+    signs = np.random.default_rng(seed).choice((-1.0, 1.0), size=(n, len(d)))
+    flipped = np.abs((signs * d).sum(1) / den)
+    return float((1 + np.count_nonzero(flipped >= observed - 1e-12)) / (n + 1))

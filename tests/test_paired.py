@@ -57,3 +57,22 @@ def test_paired_comparison_counts_discordant_problems_and_brackets_the_differenc
     d = _results({"P/0": True, "X/1": False})
     assert compare_paired(a, d).problems == 1
     assert "nothing to compare" in compare_paired(a, _results({"Y": True})).sentence("a", "y")
+
+
+def test_permutation_test_finds_a_consistent_shift_and_not_noise():
+    import numpy as np
+
+    from rcwork.bootstrap import Units, permutation_test
+
+    rng = np.random.default_rng(0)
+    ids = [f"r{i}" for i in range(30)]
+    tokens = rng.integers(20, 80, 30).astype(float)
+    base = rng.normal(1.5, 0.3, 30) * tokens
+    better = Units.make(ids, base - 0.05 * tokens, tokens)  # every record 0.05 nats lower
+    same = Units.make(ids, base, tokens)
+    noisy = Units.make(ids, base + rng.normal(0, 0.3, 30) * tokens, tokens)
+    assert permutation_test(better, same) < 0.01
+    assert permutation_test(noisy, same) > 0.05
+    assert permutation_test(same, same) == 1.0
+    with pytest.raises(ValueError, match="same units"):
+        permutation_test(better, Units.make(ids[::-1], base, tokens))

@@ -17,6 +17,7 @@ import pytest
 from rcwork.distill.masks import (THREE_STRATEGIES, check_strategy, hidden_tokens,
                                   step_strategy)
 from rcwork.paths import project_root
+from rcwork.sweep.registry import PAIRED_COLUMNS
 from rcwork.sweep.spec import SpecError, plan, spec_from_dict
 
 SEED = project_root() / "data" / "reflections" / "seed.jsonl"
@@ -210,7 +211,10 @@ def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_
     for r in rows:
         timing = json.loads((sweep_dir / r["run"] / "timing.json").read_text())
         if r["id"] in before:
-            assert r == {**before[r["id"]], "curves": r["curves"]} and r["attempts"] == 1
+            # the paired columns depend on which other points had finished
+            keep = [k for k in r if k not in PAIRED_COLUMNS and k != "curves"]
+            assert {k: r[k] for k in keep} == {k: before[r["id"]][k] for k in keep}
+            assert r["attempts"] == 1
         else:  # at most the point the kill interrupted ran twice
             assert timing["attempts"] in (1, 2)
         assert r["nll_after_low"] <= r["nll_after"] <= r["nll_after_high"]
@@ -221,6 +225,16 @@ def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_
                for r in rows) <= 1
     shared = [r for r in rows if len(r["curves"]) > 1]
     assert len(shared) == 1 and len(shared[0]["curves"]) == 4
+    # Every other point carries its paired comparison with the shared (reference) point.
+    compared = [r for r in rows if r is not shared[0]]
+    assert shared[0]["reference"] is None
+    for r in compared:
+        assert r["reference"] == shared[0]["id"] and r["paired_metric"] == "nll"
+        assert r["paired_weighting"] == "per token" and r["comparisons"] == len(compared)
+        assert r["diff_low"] <= r["diff_vs_reference"] <= r["diff_high"]
+        assert r["diff_vs_reference"] == pytest.approx(
+            r["nll_after"] - shared[0]["nll_after"], abs=1e-5)  # the stage's mean: rel 1e-4
+        assert 0 < r["p_permutation"] <= r["p_holm"] <= 1
     three = next(r for r in rows if r["strategy"] == "three")
     assert three["steps"] == 2
     no_refl = next(r for r in rows if r["ablation"] == "no_reflection")

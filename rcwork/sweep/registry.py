@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rcwork.bootstrap import Units, interval
+from rcwork.bootstrap import Interval, Units, difference, holm, interval, permutation_test
 from rcwork.jsonl import read_jsonl_values, write_jsonl
 from rcwork.stage_files import DistillMetrics, EvaluationResults, read_json
 from rcwork.sweep.plan import _locked, run_dir
@@ -73,6 +73,55 @@ def make_row(point, *, metrics: DistillMetrics, heldout: dict, results: Evaluati
     return row
 
 
+PAIRED_COLUMNS = ("reference", "paired_metric", "paired_weighting", "diff_vs_reference",
+                  "diff_low", "diff_high", "p_permutation", "p_holm", "comparisons")
+
+
+def row_units(sweep_dir: Path, row: dict[str, Any], metric: str) -> Units:
+    """A finished point's per-unit values: held-out records (``nll``) or problems
+    (``pass_at_1``), as stored in its run folder."""
+    run = sweep_dir / row["run"]
+    if metric == "pass_at_1":
+        return problem_units(EvaluationResults.read(run))
+    return heldout_units(read_json(run / "heldout_records.json")["after"])
+
+
+def compare_to_reference(sweep_dir: Path, rows: list[dict[str, Any]]) -> None:
+    """Add to each row its paired comparison with its curve's reference point (the point the
+    curves share, else the curve's first), seed by seed: the difference with a paired
+    bootstrap interval, a sign-flip permutation p-value, and Holm's adjustment over every
+    comparison of the sweep (``comparisons`` says how many).  The metric is pass@1 where the
+    whole curve was evaluated, else the held-out NLL; NLL is token-weighted (each record by
+    its answer tokens, the mean training reports), pass@1 weights each problem once."""
+    for r in rows:
+        r.update(dict.fromkeys(PAIRED_COLUMNS))
+    done = [r for r in rows if r.get("curves")]
+    found: list[tuple[dict[str, Any], Interval, float]] = []
+    for curve in dict.fromkeys(c for r in done for c in r["curves"]):
+        members = [r for r in done if curve in r["curves"]]
+        shared = [r for r in members if len(r["curves"]) > 1]
+        ref_params = (shared or members)[0]["params"]
+        metric = "pass_at_1" if all(r.get("pass_at_1") is not None for r in members) else "nll"
+        for r in members:
+            if r["params"] == ref_params or r["reference"] is not None:
+                continue
+            ref = next((m for m in members if m["params"] == ref_params
+                        and m.get("seed") == r.get("seed")), None)
+            if ref is None:
+                continue
+            a, b = row_units(sweep_dir, r, metric), row_units(sweep_dir, ref, metric)
+            if a.ids != b.ids:
+                continue  # not the same units: no paired comparison to offer
+            d, _ = difference([a], [b])
+            r.update(reference=ref["id"], paired_metric=metric,
+                     paired_weighting="per token" if metric == "nll" else "per problem",
+                     diff_vs_reference=d.value, diff_low=d.low, diff_high=d.high,
+                     p_permutation=permutation_test(a, b))
+            found.append((r, d, r["p_permutation"]))
+    for (r, _, _), p in zip(found, holm([p for _, _, p in found])):
+        r.update(p_holm=p, comparisons=len(found))
+
+
 def collect(plan) -> list[dict[str, Any]]:
     """Rebuild ``registry.jsonl`` from the finished run folders; returns the rows, plan order
     first, then finished points a changed spec no longer lists.  Curve memberships come from
@@ -89,6 +138,7 @@ def collect(plan) -> list[dict[str, Any]]:
     for path in sorted((sweep_dir / "runs").glob("*/row.json")):
         if path.parent.name not in seen:
             rows.append(read_json(path))
+    compare_to_reference(sweep_dir, rows)
     with _locked(sweep_dir / ".registry.lock"):
         write_jsonl(sweep_dir / REGISTRY_FILE, rows)
     return rows

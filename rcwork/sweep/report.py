@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from rcwork.sweep import paper
-from rcwork.bootstrap import Interval, Units, difference, interval
+from rcwork.bootstrap import Interval, Units, difference, holm, interval, permutation_test
 from rcwork.stage_files import DistillMetrics, EvaluationResults, read_json
 from rcwork.sweep.registry import heldout_units, problem_units, read_registry
 from rcwork.display.html import html_table
@@ -276,7 +276,7 @@ def noise_table(points: list[CurvePoint], metric: Metric) -> str:
     whether it is inside the noise."""
     ref = reference_index(points)
     r = points[ref]
-    rows, inside = [], []
+    rows, inside, p_values = [], [], []
     for i, p in enumerate(points):
         if i == ref:
             continue
@@ -285,9 +285,16 @@ def noise_table(points: list[CurvePoint], metric: Metric) -> str:
             "better" if (d.value > 0) == metric.higher_is_better else "worse")
         if d.contains(0.0):
             inside.append(p.label)
+        one_seed = paired and len(p.units) == 1
+        p_values.append(permutation_test(p.units[0], r.units[0]) if one_seed else None)
         rows.append([p.label, _fmt(metric.scale(p.ci.value)),
                      _fmt_ci(metric.scale(d.value), metric.scale(d.low), metric.scale(d.high)),
                      "paired" if paired else "unpaired", verdict])
+    tested = [p for p in p_values if p is not None]
+    adjusted = iter(holm(tested))
+    for row, p in zip(rows, p_values):
+        row[4:4] = ["" if p is None else f"{p:.3g}",
+                    "" if p is None else f"{next(adjusted):.3g}"]
     units = len(r.units[0].ids)
     what = "problems" if metric is PASS else "held-out records"
     note = (f"Reference point: {html.escape(r.label)} ({_fmt(metric.scale(r.ci.value))}, "
@@ -304,8 +311,15 @@ def noise_table(points: list[CurvePoint], metric: Metric) -> str:
     if units < FEW_UNITS:
         note += (f" With only {units} {what} a bootstrap understates the noise: read these "
                  "verdicts as a sketch.")
+    weighting = ("per token: each record weighs by its answer's tokens, the mean training "
+                 "reports, so a difference is the difference of the reported NLLs"
+                 if metric is NLL else "per problem")
+    note += (f" {len(tested)} comparison{'s' if len(tested) != 1 else ''} with the reference; "
+             f"p: a paired sign-flip permutation test, then Holm's adjustment over the "
+             f"{len(tested)}; weighting {weighting}.")
     return (html_table(rows, ["point", metric.label, "difference to reference [95% CI]",
-                          "bootstrap", "verdict"]) + f'<p class="note">{note}</p>')
+                          "bootstrap", "p", "p (Holm)", "verdict"])
+            + f'<p class="note">{note}</p>')
 
 
 # ---- training curves -----------------------------------------------------------------------
