@@ -39,6 +39,7 @@ class Groups:
         # Empty groups of finished sandboxes, reused: making and removing a memory group costs
         # the server 1-3 ms per sandbox on a busy box, more than the rest of a sandbox's setup.
         self.idle: list[list[str]] = []
+        self.written: dict[tuple[str, ...], tuple[int, int]] = {}  # limits each set last got
 
     def create(self, *, pids: int, memory_bytes: int) -> list[str]:
         """Directories of a new sandbox's groups (fresh, or an idle set: nothing runs in it),
@@ -55,6 +56,8 @@ class Groups:
                     made.append(path)
             else:
                 made = reused
+                if self.written.get(tuple(made)) == (pids, memory_bytes):
+                    return made
             for path, (_, version, controllers) in zip(made, self.places):
                 if "pids" in controllers:
                     _write(path, "pids.max", str(pids))
@@ -64,7 +67,9 @@ class Groups:
                         _write(path, "memory.swap.max", "0", optional=True)
         except OSError:
             remove(made)
+            self.written.pop(tuple(made), None)
             return []
+        self.written[tuple(made)] = (pids, memory_bytes)
         return made
 
     def release(self, paths: list[str]) -> None:
@@ -76,6 +81,7 @@ class Groups:
         """Remove the idle groups (the server is ending)."""
         while self.idle:
             remove(self.idle.pop())
+        self.written.clear()
 
 
 def join(paths: list[str]) -> None:
