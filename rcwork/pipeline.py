@@ -105,7 +105,11 @@ STAGES: list[Stage] = [
 
 
 def report_sections() -> list[Section]:
-    return [(s.section, s.folder) for s in STAGES if s.section and s.folder]
+    """The report's sections in page order: what the run answered, then one per stage."""
+    from rcwork.display.answers import answers_section
+
+    return [(answers_section, "."), *((s.section, s.folder) for s in STAGES
+                                      if s.section and s.folder)]
 
 
 def run_pipeline(profile: str, run_dir: str | Path, report: str | Path | None = None, *,

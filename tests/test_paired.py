@@ -76,3 +76,32 @@ def test_permutation_test_finds_a_consistent_shift_and_not_noise():
     assert permutation_test(same, same) == 1.0
     with pytest.raises(ValueError, match="same units"):
         permutation_test(better, Units.make(ids[::-1], base, tokens))
+
+
+def _row(id_, ablation, diff, low, high, *, p=0.01, reference="ref", **more):
+    return {"id": id_, "ablation": ablation, "reference": reference, "paired_metric": "nll",
+            "paired_weighting": "per token", "diff_vs_reference": diff, "diff_low": low,
+            "diff_high": high, "p_permutation": p, "p_holm": min(1, 3 * p), "comparisons": 3,
+            "heldout_records": 8, "upsample_k": 2, "order": "EAC", "strategy": "block", **more}
+
+
+def test_answers_are_written_from_the_numbers():
+    from rcwork.display.answers import sweep_answers
+
+    ref = {"id": "ref", "ablation": "none", "reference": None, "upsample_k": 2, "order": "EAC",
+           "strategy": "block"}
+    rows = [ref, _row("nd", "no_distill", 0.019, 0.002, 0.035),
+            _row("k1", "none", 0.0034, -0.016, 0.023, upsample_k=1)]
+    lines = sweep_answers(rows)
+    # no_distill − self-distillation = +0.019: self-distillation is lower by 0.019
+    assert lines[0].startswith("self-distillation vs NTP on the same reflection data")
+    assert "ΔNLL -0.0190 [-0.0350, -0.0020] on 8 held-out records" in lines[0]
+    assert "self-distillation lower (better)" in lines[0] and "over 3 comparisons" in lines[0]
+    assert "no_reflection" in lines[1] and "not in this sweep" in lines[1]
+    assert "upsample_k = 1 vs 2" in lines[2] and "not distinguishable" in lines[2]
+    # Change the numbers, and the sentences change with them.
+    rows[1] = _row("nd", "no_distill", -0.01, -0.02, 0.005)
+    rows.append(_row("nr", "no_reflection", -0.05, -0.08, -0.02))
+    lines = sweep_answers(rows)
+    assert "ΔNLL +0.0100 [-0.0050, +0.0200]" in lines[0] and "not distinguishable" in lines[0]
+    assert "self-distillation higher (worse)" in lines[1]

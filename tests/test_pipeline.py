@@ -36,6 +36,8 @@ def test_ci_pipeline_runs_every_stage_and_writes_the_report(tmp_path):
     assert "Synthesis of reflection sequences" in text and "stage not run" not in text
     assert "Held-out records" in text and "pass@1" in text
     assert "Sweep" in text and "ReflexiCoder" in text
+    assert text.index("What this run answered") < text.index("Synthesis of reflection")
+    assert "self-distillation vs NTP on the same reflection data" in text
     assert "hit max_new_tokens" in text
     sweep_rows = [json.loads(line) for line in
                   (run_dir / "sweep" / "registry.jsonl").read_text().splitlines()]
