@@ -10,11 +10,11 @@ from rcwork.pipeline import STAGES, run_pipeline
 from rcwork.stages import read_profile
 
 
-@pytest.mark.slow
 def _tree(folder):
     return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
 
 
+@pytest.mark.slow
 def test_ci_pipeline_runs_every_stage_and_writes_the_report(tmp_path):
     """Every lesson runs as JupyterLab runs it (the kernel in notebooks/), with the profile's
     settings and the run folder's paths only; nothing lands under notebooks/."""
