@@ -9,7 +9,7 @@ import math
 import pytest
 
 from rcwork.evaluation import BenchmarkUnavailable, load_benchmark
-from rcwork.evaluation.benchmarks import infer_entry_point
+from rcwork.evaluation.data import infer_entry_point
 from rcwork.evaluation.prompts import (build_prompt, cut_at_stops, resolve_style,
                                        response_to_sample, sanitize)
 from rcwork.evaluation.samples import (SampleFileError, SampleWriter, existing_indices,

@@ -239,7 +239,7 @@ def test_stagnation_near_r_max_is_the_authors_test():
 def test_trl_reward_functions_equal_the_authors_on_every_case(grammar):
     """rcwork's three TRL reward functions, answers executed in the sandbox, against the
     authors' arithmetic on the authors' extracted code run by the same sandbox."""
-    from rcwork.evaluation.benchmarks import BenchmarkProblem
+    from rcwork.evaluation.data import BenchmarkProblem
     from rcwork.reflexi.execution import AnswerScorer
 
     scorer = AnswerScorer(timeout_s=5.0, workers=2)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from rcwork.evaluation.benchmarks import BenchmarkProblem
+from rcwork.evaluation.data import BenchmarkProblem
 from rcwork.reflexi.evaluate import score_trajectories, summarize_trajectories
 from rcwork.reflexi.execution import AnswerScorer
 from rcwork.reflexi.trajectory import parse_trajectory

@@ -7,7 +7,7 @@ prompt the policy never meets again.
 
 from __future__ import annotations
 
-from rcwork.evaluation.benchmarks import BenchmarkProblem
+from rcwork.evaluation.data import BenchmarkProblem
 from rcwork.records import read_records
 from rcwork.reflexi.config import SYSTEM_PROMPT
 from rcwork.reflexi.data import chat_prompt, problem_row

@@ -332,7 +332,7 @@ def test_every_cheat_fails_synthesis_hidden_tests():
 def test_the_tolerance_check_rejects_nan():
     """The release forms' differential test (run in the tester) compares floats within a
     tolerance; NaN is never within tolerance of a number, and equals only a NaN reference."""
-    from rcwork.evaluation.benchmarks import _DIFFERENTIAL_TEST
+    from rcwork.evaluation.data.oracle import _DIFFERENTIAL_TEST
 
     namespace: dict = {}
     exec(_DIFFERENTIAL_TEST, namespace)

@@ -6,7 +6,8 @@ The stages hand each other files, as EvalPlus does::
                       (transformers,                        (sandbox, pass@k,
                        OpenAI, vLLM)                         tokens)
 
-* :mod:`~rcwork.evaluation.benchmarks` — loaders giving one problem shape;
+* :mod:`~rcwork.evaluation.data` — one module per benchmark source, one problem shape;
+* :mod:`~rcwork.evaluation.paired` — two runs compared problem by problem;
 * :mod:`~rcwork.evaluation.prompts` — the paper's test prompt, the chat template, plain
   completion; response post-processing into EvalPlus sample fields;
 * :mod:`~rcwork.evaluation.samples` — the sample file (append as you go, resume);
@@ -18,8 +19,8 @@ The stages hand each other files, as EvalPlus does::
 * :mod:`~rcwork.evaluation.cli` — ``rcwork evaluate``.
 """
 
-from rcwork.evaluation.benchmarks import (BENCHMARKS, BenchmarkProblem, BenchmarkUnavailable,
-                                          load_benchmark)
+from rcwork.evaluation.data import (BENCHMARKS, BenchmarkProblem, BenchmarkUnavailable,
+                                    load_benchmark)
 from rcwork.evaluation.prompts import PROMPT_STYLES, Prompt, build_prompt, response_to_sample
 from rcwork.evaluation.samples import read_samples, write_samples
 from rcwork.evaluation.scoring import (compare_results, evaluate_samples, load_results,

@@ -34,7 +34,7 @@ from rcwork.stages import parse_cli, run_cli
 
 
 def main(argv: list[str]) -> int:
-    from rcwork.evaluation.benchmarks import BenchmarkUnavailable
+    from rcwork.evaluation.data import BenchmarkUnavailable
     from rcwork.evaluation.scoring import format_summary
     from rcwork.evaluation.stage import EvaluateConfig, evaluate
 

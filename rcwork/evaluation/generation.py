@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator, Sequence
 from rcwork.checkpoints import checkpoint_info
 from rcwork.engines.base import Completion, Engine, GenerationSettings, Query
 from rcwork.engines.transformers import TransformersEngine
-from rcwork.evaluation.benchmarks import BenchmarkProblem
+from rcwork.evaluation.data import BenchmarkProblem
 from rcwork.evaluation.prompts import (SPECIAL_TOKEN_STYLES, Prompt, build_prompt,
                                        has_paper_tokens, resolve_style, response_to_sample)
 from rcwork.evaluation.samples import SampleFileError, SampleWriter, read_samples

@@ -51,7 +51,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
-from rcwork.evaluation.benchmarks import BenchmarkProblem
+from rcwork.evaluation.data import BenchmarkProblem
 from rcwork.textformat import (BLOCK_TOKENS, END_OF_BLOCK, END_OF_MESSAGE, ROLE_TOKENS,
                                extract_code, generation_prompt, render_message)
 

@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from rcwork.evaluation.benchmarks import BenchmarkProblem
+from rcwork.evaluation.data import BenchmarkProblem
 from rcwork.evaluation.samples import SampleFileError, read_samples
 from rcwork.jsonl import write_jsonl
 from rcwork.stage_files import EvaluationResults

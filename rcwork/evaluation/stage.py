@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rcwork.evaluation.benchmarks import BENCHMARKS, BenchmarkProblem, load_benchmark
+from rcwork.evaluation.data import BENCHMARKS, BenchmarkProblem, load_benchmark
 from rcwork.evaluation.samples import SampleFileError, read_samples
 from rcwork.evaluation.scoring import compare_results, evaluate_samples, load_results, select_samples
 from rcwork.paths import resolve_paths
