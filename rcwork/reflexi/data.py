@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from typing import Any, Sequence
 
-from rcwork.evaluation.benchmarks import BenchmarkProblem, load_benchmark
+from rcwork.evaluation.data import BenchmarkProblem, load_benchmark
 
 
 def load_training_problems(benchmark: str, path: str | None, limit: int | None = None

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from rcwork.jsonl import JsonlError, read_json_lines, write_jsonl
-from rcwork.evaluation.benchmarks import BenchmarkProblem
+from rcwork.evaluation.data import BenchmarkProblem
 from rcwork.reflexi.execution import AnswerScorer
 from rcwork.reflexi.trajectory import parse_trajectory, protocol_violations
 

@@ -15,7 +15,7 @@ import hashlib
 from collections import OrderedDict
 from typing import Any, Sequence
 
-from rcwork.evaluation.benchmarks import BenchmarkProblem
+from rcwork.evaluation.data import BenchmarkProblem
 from rcwork.evaluation.scoring import score_samples
 
 PROBLEM_COLUMNS = ("task_id", "entry_point", "test", "check_call")

@@ -32,7 +32,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from rcwork.evaluation.benchmarks import BenchmarkProblem
+from rcwork.evaluation.data import BenchmarkProblem
 from rcwork.evaluation.prompts import sanitize
 from rcwork.records import ReflectionRecord, read_records
 from rcwork.reflexi.trajectory import STATUS_BUG, STATUS_OPTIMIZATION, parse_trajectory
