@@ -104,16 +104,20 @@ def _field_names(cls: type) -> set[str]:
     return {f.name for f in dataclasses.fields(cls) if f.init}
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise ProfileError(f"{path}: not valid TOML: {e}") from None
+
+
 def read_profile(profile: str | Path, *, _seen: tuple[Path, ...] = ()) -> dict[str, dict[str, Any]]:
     """A profile's overrides per stage, its ``include`` resolved; every key is checked against
     the stage's fields, so a typo is an error naming the file, the table and the key."""
     path = profile_file(profile)
     if path in _seen:
         raise ProfileError(f"{path}: includes itself (through {' -> '.join(map(str, _seen))})")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as e:
-        raise ProfileError(f"{path}: not valid TOML: {e}") from None
+    data = _read_toml(path)
     merged: dict[str, dict[str, Any]] = {}
     include = data.pop("include", [])
     if isinstance(include, str):
@@ -186,7 +190,7 @@ def config_file_overrides(cls: type, stage: str, source: str) -> dict[str, Any]:
     """Overrides from ``--config``: a profile (name or file with stage tables) gives its table
     for ``stage``; a flat ``.toml`` file of fields is taken as it is."""
     path = profile_file(source)
-    data = tomllib.loads(path.read_text()) if path.exists() else {}
+    data = _read_toml(path)
     if "include" in data or any(k in STAGE_DEFS and isinstance(v, dict)
                                 for k, v in data.items()):
         return read_profile(path).get(stage, {})

@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -46,8 +45,6 @@ from rcwork.runs import run_notebook
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 LOCAL_SCHEMES = {"file", "data", "blob", "about"}
 BPE_MARKERS = ("Ġ", "Ċ")
@@ -56,18 +53,6 @@ TIMEOUT_MS = 180_000  # generous: two cores are shared with other work
 
 
 # ---------------------------------------------------------------------------------- browser
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[dev]'")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("no `chromium` on PATH: `make test` installs it (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
 
 class Guard:
     """Routes every request of a page: local ones go through, others are refused and recorded;

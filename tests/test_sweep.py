@@ -176,6 +176,26 @@ def _rows(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
 
 
+SUBPROCESS_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+
+
+def kill_when(cmd: list[str], cwd: Path, done, *, timeout_s: float) -> None:
+    """Run ``cmd`` in a session of its own until ``done()``, then SIGKILL the whole session
+    (the sweep and everything it started), as a crash would."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=SUBPROCESS_ENV, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not done():
+            assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
+            assert time.monotonic() < deadline, f"no point finished within {timeout_s:.0f} s"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        proc.stderr.close()
+
+
 def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_path):
     from rcwork.sweep import SweepConfig, run_sweep
     from rcwork.sweep.report import section
@@ -183,22 +203,10 @@ def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_
     spec = tmp_path / "spec.toml"
     spec.write_text(spec_toml(small_records))
     sweep_dir = tmp_path / "sweep"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "rcwork", "sweep", "--spec", str(spec),
-                             "--sweep_dir", str(sweep_dir), "--progress", "false"],
-                            cwd=project_root(), env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     registry = sweep_dir / "registry.jsonl"
-    try:
-        deadline = time.monotonic() + 240
-        while not _rows(registry):
-            assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
-            assert time.monotonic() < deadline, "no point finished within 240 s"
-            time.sleep(0.05)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the sweep and everything it started
-        proc.wait(timeout=60)
-        proc.stderr.close()
+    kill_when([sys.executable, "-m", "rcwork", "sweep", "--spec", str(spec), "--sweep_dir",
+               str(sweep_dir), "--progress", "false"], project_root(),
+              lambda: bool(_rows(registry)), timeout_s=240)
     before = {r["id"]: r for r in _rows(registry)}
     plan_ids = [p["id"] for p in json.loads((sweep_dir / "plan.json").read_text())["points"]]
     assert 1 <= len(before) < len(plan_ids) == 7
@@ -283,29 +291,18 @@ def test_submitit_jobs_run_the_ci_sweep_survive_a_kill_and_resume(tmp_path):
     its jobs mid-way and rerunning finishes it with every point in the registry once."""
     spec = project_root() / "configs" / "sweeps" / "ci.toml"
     sweep_dir = tmp_path / "sweep"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     cmd = [sys.executable, "-m", "rcwork", "sweep", "--spec", str(spec), "--sweep_dir",
            str(sweep_dir), "--executor", "submitit", "--submitit_cluster", "local",
            "--progress", "false"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     registry = sweep_dir / "registry.jsonl"
-    try:
-        deadline = time.monotonic() + 300
-        while not list(sweep_dir.glob("runs/*/row.json")):
-            assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
-            assert time.monotonic() < deadline, "no point finished within 300 s"
-            time.sleep(0.05)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its local jobs
-        proc.wait(timeout=60)
-        proc.stderr.close()
+    kill_when(cmd, tmp_path, lambda: bool(list(sweep_dir.glob("runs/*/row.json"))),
+              timeout_s=300)  # the sweep and its local jobs
     plan_ids = [p["id"] for p in json.loads((sweep_dir / "plan.json").read_text())["points"]]
     finished = {p.parent.name for p in sweep_dir.glob("runs/*/row.json")}
     assert 1 <= len(finished) <= len(plan_ids) == 3
     assert list(sweep_dir.glob("submitit/*")), "no job was submitted through submitit"
 
-    done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
+    done = subprocess.run(cmd, cwd=tmp_path, env=SUBPROCESS_ENV, capture_output=True, text=True,
                           timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = _rows(registry)
