@@ -13,7 +13,7 @@ PROFILE ?= demo
 # and names every package, so it stands for the whole set.
 WIDGET_JS := rcwork/_static/VERSIONS
 
-.PHONY: run test test-fast env bench clean-env chromium screenshots sweep
+.PHONY: run test test-fast env bench clean-env chromium screenshots sweep sweep-cpu
 
 run: $(STAMP) $(WIDGET_JS)
 	$(VENV)/bin/rcwork pipeline --profile $(PROFILE) --run-dir $(RUN) --report reports/index.html
@@ -44,6 +44,11 @@ $(WIDGET_JS): scripts/fetch_widget_js.py
 SWEEP ?= configs/sweeps/full.toml
 sweep: $(STAMP)
 	$(VENV)/bin/rcwork sweep --spec $(SWEEP)
+
+# The decisive CPU sweep (docs/sweeps.md, "make sweep-cpu"): ablations and block orders on the
+# embedded model, two seeds, every held-out unit; a few hours on 2 cores.  Resumable: rerun it.
+sweep-cpu: $(STAMP)
+	$(VENV)/bin/rcwork sweep --spec configs/sweeps/cpu.toml
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

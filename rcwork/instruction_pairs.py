@@ -15,10 +15,16 @@ would, so do not mix these pairs into such a run (``docs/sweeps.md``).
 Written as the ``messages`` JSONL that :func:`rcwork.records.read_pairs_jsonl` reads: a user
 message with the instruction and an assistant message with the solution as one code block,
 the shape of a reflection record's final answer.
+
+A share of the kept problems (``heldout``, chosen by a hash of each task id, so the split
+never depends on a seed, an order or which other problems exist) is written to a second file
+instead: those are never trained on, and a sweep measures every point's NLL of their reference
+solutions (:mod:`rcwork.sweep.heldout`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -50,6 +56,12 @@ def problem_pairs(problems: Sequence[Problem], exclude: Sequence[ReflectionRecor
     return pairs, excluded
 
 
+def is_heldout(task_id: str, fraction: float) -> bool:
+    """Whether a problem belongs to the held-out share ``fraction``: the task id's SHA-1 read
+    as a number in [0, 1), so a problem keeps its side whatever else is in the file."""
+    return int(hashlib.sha1(task_id.encode()).hexdigest()[:12], 16) / 16 ** 12 < fraction
+
+
 def pair_to_json(pair: InstructionPair) -> dict:
     """The two-message ``messages`` shape of instruction data."""
     return {"messages": [
@@ -60,13 +72,23 @@ def pair_to_json(pair: InstructionPair) -> dict:
 
 
 def write_problem_pairs(path: str | Path, problems: str | Path = PROBLEMS,
-                        exclude: Sequence[str | Path] = (SEED_RECORDS,)) -> dict:
+                        exclude: Sequence[str | Path] = (SEED_RECORDS,), *,
+                        heldout: float = 0.0, heldout_path: str | Path | None = None) -> dict:
     """Write the pairs of ``problems`` not solved by a record of the ``exclude`` files to
-    ``path`` (JSONL); returns counts and the excluded task ids (for the run's record).
-    Relative inputs start at the project root (:mod:`rcwork.paths`)."""
+    ``path`` (JSONL), all but the ``heldout`` share (:func:`is_heldout`), which goes to
+    ``heldout_path``; returns counts and the excluded and held-out task ids (for the run's
+    record).  Relative inputs start at the project root (:mod:`rcwork.paths`)."""
+    if heldout and heldout_path is None:
+        raise ValueError("heldout > 0 needs heldout_path: where the held-out pairs go")
     problems, exclude = project_path(problems), [project_path(e) for e in exclude]
     records = [r for f in exclude for r in read_records(f)]
     pairs, excluded = problem_pairs(load_problems(problems), records)
-    write_jsonl(path, (pair_to_json(pair) for pair in pairs))
+    held = [p for p in pairs if is_heldout(p.metadata.extra["task_id"], heldout)]
+    train = [p for p in pairs if not is_heldout(p.metadata.extra["task_id"], heldout)]
+    write_jsonl(path, (pair_to_json(pair) for pair in train))
+    if heldout_path is not None:
+        write_jsonl(heldout_path, (pair_to_json(pair) for pair in held))
     return {"path": str(path), "problems": str(problems), "exclude": [str(e) for e in exclude],
-            "pairs": len(pairs), "excluded": excluded}
+            "pairs": len(train), "excluded": excluded, "heldout_fraction": heldout,
+            "heldout_path": None if heldout_path is None else str(heldout_path),
+            "heldout": [p.metadata.extra["task_id"] for p in held]}

@@ -96,7 +96,7 @@ def test_answers_are_written_from_the_numbers():
     # no_distill − self-distillation = +0.019: self-distillation is lower by 0.019
     assert lines[0].startswith("self-distillation vs NTP on the same reflection data")
     assert "ΔNLL -0.0190 [-0.0350, -0.0020] on 8 held-out records" in lines[0]
-    assert "self-distillation lower (better)" in lines[0] and "over 3 comparisons" in lines[0]
+    assert "self-distillation lower (better)" in lines[0] and "3 comparisons in" in lines[0]
     assert "no_reflection" in lines[1] and "not in this sweep" in lines[1]
     assert "upsample_k = 1 vs 2" in lines[2] and "not distinguishable" in lines[2]
     # Change the numbers, and the sentences change with them.
@@ -105,3 +105,31 @@ def test_answers_are_written_from_the_numbers():
     lines = sweep_answers(rows)
     assert "ΔNLL +0.0100 [-0.0050, +0.0200]" in lines[0] and "not distinguishable" in lines[0]
     assert "self-distillation higher (worse)" in lines[1]
+    # The larger held-out sets get their own clause, from their own columns.
+    rows[1].update(diff_problems=0.03, diff_low_problems=0.01, diff_high_problems=0.05,
+                   p_problems=0.002, p_holm_problems=0.01, problems_units=60)
+    line = sweep_answers(rows)[0]
+    assert ("ΔNLL -0.0300 [-0.0500, -0.0100] on 60 held-out rcwork problems' references, "
+            "p = 0.002 (Holm 0.01) — self-distillation lower (better)") in line
+    assert "not distinguishable" in line  # the records' clause is still there
+
+
+def test_forest_plot_draws_every_comparison_against_zero():
+    from rcwork.display.answers import forest_figure
+
+    ref = {"id": "ref", "ablation": "none", "reference": None, "upsample_k": 2, "order": "EAC",
+           "strategy": "block"}
+    nd = _row("nd", "no_distill", 0.019, 0.002, 0.035, diff_humaneval=0.01,
+              diff_low_humaneval=-0.01, diff_high_humaneval=0.02, p_humaneval=0.3,
+              p_holm_humaneval=0.6, humaneval_units=164)
+    k1 = _row("k1", "none", 0.0034, -0.016, 0.023, upsample_k=1)
+    assert forest_figure([ref]) is None
+    fig = forest_figure([ref, k1, nd])
+    records, humaneval = fig.data
+    # the ablation first, drawn as self-distillation − ablation
+    assert list(records.y) == ["self-distillation vs NTP on the same reflection data "
+                               "(no_distill)", "upsample_k = 1 vs 2"]
+    assert records.x[0] == pytest.approx(-0.019) and records.x[1] == pytest.approx(0.0034)
+    assert records.error_x.arrayminus[0] == pytest.approx(0.016)  # -0.019 - (-0.035)
+    assert list(humaneval.y) == [records.y[0]] and humaneval.x[0] == pytest.approx(-0.01)
+    assert len(fig.layout.shapes) == 2 and all(s.x0 == 0 for s in fig.layout.shapes)

@@ -17,7 +17,7 @@ import pytest
 from rcwork.distill.masks import (THREE_STRATEGIES, check_strategy, hidden_tokens,
                                   step_strategy)
 from rcwork.paths import project_root
-from rcwork.sweep.registry import PAIRED_COLUMNS
+from rcwork.sweep.registry import EXTRA_SETS, PAIRED_COLUMNS, SET_PAIRED_COLUMNS
 from rcwork.sweep.spec import SpecError, plan, spec_from_dict
 
 SEED = project_root() / "data" / "reflections" / "seed.jsonl"
@@ -39,7 +39,8 @@ def spec_toml(data: Path, executor: str = "inline", curves: dict | None = None,
               evaluate: bool = False) -> str:
     lines = ['name = "t"', f'executor = "{executor}"', "[base]", 'model = "tiny"',
              "max_steps = 2", 'report_to = "none"', "threads = 1", "heldout = 3",
-             "max_len = 4096", f'data = ["{data}"]', "[instruction_pairs]", "mix = false"]
+             "max_len = 4096", f'data = ["{data}"]', "[instruction_pairs]", "mix = false",
+             "[heldout]", "humaneval_stride = 8"]
     if evaluate:  # two HumanEval problems, a few greedy tokens: pass@1 is 0, but scored
         lines += ["[evaluate]", "enabled = true", 'benchmark = "humaneval"', "limit = 2",
                   "max_new_tokens = 16", "batch_size = 2", "threads = 1", "workers = 1"]
@@ -80,6 +81,12 @@ def test_seeds_repeat_every_point():
     ({"curves": {"a": {"upsample_k": "1..x"}}}, "curves.a.upsample_k"),
     ({"curves": {"a": {"order": "EAC,EAC"}}}, "repeated values"),
     ({"curves": {"a": {"ablation": ["no_reflection"]}}}, "instruction data"),
+    ({"curves": {"a": {"k": [1]}}, "heldout": {"set": ["records"]}}, "heldout.set: unknown"),
+    ({"curves": {"a": {"k": [1]}}, "heldout": {"sets": ["humaneval"]}}, "holding records"),
+    ({"curves": {"a": {"k": [1]}}, "heldout": {"sets": ["records", "mbpp"]}}, "heldout.sets"),
+    ({"curves": {"a": {"k": [1]}}, "heldout": {"humaneval_stride": 0}}, "humaneval_stride"),
+    ({"curves": {"a": {"k": [1]}}, "instruction_pairs": {"heldout": 1.5}}, "[0, 1)"),
+    ({"curves": {"a": {"k": [1]}}, "instruction_pairs": {"held": 0.5}}, "instruction_pairs.held"),
 ])
 def test_bad_specs_name_the_field(data, message):
     with pytest.raises(SpecError, match="t.toml") as e:
@@ -167,6 +174,25 @@ def test_problem_pairs_leave_out_what_the_seed_records_solve(tmp_path):
         assert [b.kind for b in pair.response] == ["code"]
 
 
+def test_problem_pairs_split_off_a_heldout_share_by_task_id(tmp_path):
+    from rcwork.instruction_pairs import is_heldout, write_problem_pairs
+    from rcwork.records import read_pairs_jsonl
+
+    whole = write_problem_pairs(tmp_path / "all.jsonl")
+    split = write_problem_pairs(tmp_path / "train.jsonl", heldout=0.5,
+                                heldout_path=tmp_path / "held.jsonl")
+    train = [p.metadata.extra["task_id"] for p in read_pairs_jsonl(tmp_path / "train.jsonl")]
+    held = [p.metadata.extra["task_id"] for p in read_pairs_jsonl(tmp_path / "held.jsonl")]
+    assert held == split["heldout"] and not set(train) & set(held)
+    assert len(train) + len(held) == whole["pairs"] == 130 and 40 <= len(held) <= 90
+    assert all(is_heldout(t, 0.5) for t in held) and not any(is_heldout(t, 0.5) for t in train)
+    # a smaller share holds a subset of a larger one's problems: the split is by id alone
+    assert {t for t in held if is_heldout(t, 0.25)} == {t for t in train + held
+                                                          if is_heldout(t, 0.25)}
+    with pytest.raises(ValueError, match="heldout_path"):
+        write_problem_pairs(tmp_path / "x.jsonl", heldout=0.5)
+
+
 # ---- a whole sweep: kill, resume, registry, report ------------------------------------------
 
 
@@ -220,7 +246,8 @@ def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_
         timing = json.loads((sweep_dir / r["run"] / "timing.json").read_text())
         if r["id"] in before:
             # the paired columns depend on which other points had finished
-            keep = [k for k in r if k not in PAIRED_COLUMNS and k != "curves"]
+            keep = [k for k in r
+                    if k not in PAIRED_COLUMNS + SET_PAIRED_COLUMNS and k != "curves"]
             assert {k: r[k] for k in keep} == {k: before[r["id"]][k] for k in keep}
             assert r["attempts"] == 1
         else:  # at most the point the kill interrupted ran twice
@@ -236,9 +263,26 @@ def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_
     # Every other point carries its paired comparison with the shared (reference) point.
     compared = [r for r in rows if r is not shared[0]]
     assert shared[0]["reference"] is None
+    pairs = json.loads((sweep_dir / "instruction_pairs.json").read_text())
+    trained = {json.loads(x)["metadata"]["task_id"]
+               for x in (sweep_dir / "instruction_pairs.jsonl").read_text().splitlines()}
+    assert pairs["heldout"] and not trained & set(pairs["heldout"])  # never trained on
+    for r in rows:  # every point measured on the two larger held-out sets, unit by unit
+        held = json.loads((sweep_dir / r["run"] / "heldout_records.json").read_text())
+        assert held["sets"]["problems"]["after"]["ids"] == pairs["heldout"]
+        assert r["problems_units"] == len(pairs["heldout"]) and r["humaneval_units"] == 21
+        for name in EXTRA_SETS:
+            assert r[f"nll_{name}_low"] <= r[f"nll_{name}_after"] <= r[f"nll_{name}_high"]
+            assert held["sets"][name]["after"]["nll"] == pytest.approx(r[f"nll_{name}_after"])
+    # three comparisons a point: the records and the two held-out sets, Holm over them all
     for r in compared:
         assert r["reference"] == shared[0]["id"] and r["paired_metric"] == "nll"
-        assert r["paired_weighting"] == "per token" and r["comparisons"] == len(compared)
+        assert r["paired_weighting"] == "per token" and r["comparisons"] == 3 * len(compared)
+        for name in EXTRA_SETS:
+            assert r[f"diff_low_{name}"] <= r[f"diff_{name}"] <= r[f"diff_high_{name}"]
+            assert r[f"diff_{name}"] == pytest.approx(
+                r[f"nll_{name}_after"] - shared[0][f"nll_{name}_after"], abs=1e-5)
+            assert 0 < r[f"p_{name}"] <= r[f"p_holm_{name}"] <= 1
         assert r["diff_low"] <= r["diff_vs_reference"] <= r["diff_high"]
         assert r["diff_vs_reference"] == pytest.approx(
             r["nll_after"] - shared[0]["nll_after"], abs=1e-5)  # the stage's mean: rel 1e-4
@@ -247,7 +291,7 @@ def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_
     assert three["steps"] == 2
     no_refl = next(r for r in rows if r["ablation"] == "no_reflection")
     no_refl_metrics = json.loads((sweep_dir / no_refl["run"] / "metrics.json").read_text())
-    assert no_refl_metrics["instruction_pairs"]["train"] > 100
+    assert no_refl_metrics["instruction_pairs"]["train"] == pairs["pairs"] > 50
     assert no_refl_metrics["reflection_samples"] == 0
 
     # The per-record NLLs reproduce the stage's held-out means.

@@ -14,6 +14,9 @@ import html
 from pathlib import Path
 from typing import Any
 
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
 from rcwork.evaluation.paired import compare_paired
 from rcwork.stage_files import ReinforceMetrics, evaluation_runs
 
@@ -25,30 +28,66 @@ ABLATIONS = {"no_distill": "self-distillation vs NTP on the same reflection data
              "no_reflection": "self-distillation vs instruction data only (no_reflection)"}
 
 
+# The held-out sets measured beside the records (rcwork.sweep.heldout), as a sentence names
+# their units.
+SET_LABELS = {"problems": "held-out rcwork problems' references",
+              "humaneval": "HumanEval canonical solutions"}
+
+
 def _units(row: dict[str, Any]) -> str:
     if row["paired_metric"] == "pass_at_1":
         return f"{row.get('n_problems')} problems"
     return f"{row.get('heldout_records')} held-out records"
 
 
-def _paired_sentence(question: str, row: dict[str, Any], *, flip: bool) -> str:
-    """``question``: the paired difference of ``row`` against its reference.  ``flip`` states
-    it as reference − point (the method against an ablation) instead of point − reference."""
+def measures(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each paired comparison a sweep row carries: the primary metric, then every held-out
+    set measured on both runs; ``d``/``lo``/``hi`` are point − reference."""
+    out = [{"name": "records" if row["paired_metric"] == "nll" else "pass_at_1",
+            "metric": "ΔNLL" if row["paired_metric"] == "nll" else "Δpass@1",
+            "units": _units(row), "d": row["diff_vs_reference"], "lo": row["diff_low"],
+            "hi": row["diff_high"], "p": row["p_permutation"], "p_holm": row["p_holm"]}]
+    for name, label in SET_LABELS.items():
+        if row.get(f"diff_{name}") is not None:
+            out.append({"name": name, "metric": "ΔNLL",
+                        "units": f"{row.get(f'{name}_units')} {label}",
+                        "d": row[f"diff_{name}"], "lo": row[f"diff_low_{name}"],
+                        "hi": row[f"diff_high_{name}"], "p": row[f"p_{name}"],
+                        "p_holm": row[f"p_holm_{name}"]})
+    return out
+
+
+def _clause(m: dict[str, Any], *, flip: bool) -> str:
+    """One measure's difference with its interval, p-value and verdict; ``flip`` states it
+    as reference − point (the method against an ablation) instead of point − reference."""
     sign = -1.0 if flip else 1.0
-    d, lo, hi = (sign * row["diff_vs_reference"], sign * row["diff_low"], sign * row["diff_high"])
+    d, lo, hi = sign * m["d"], sign * m["lo"], sign * m["hi"]
     lo, hi = min(lo, hi), max(lo, hi)
-    metric = "ΔNLL" if row["paired_metric"] == "nll" else "Δpass@1"
     if lo <= 0 <= hi:
         verdict = "not distinguishable (the interval includes 0)"
     else:
         lower = d < 0
-        first = "self-distillation" if flip else "this point"
-        verdict = f"{first} {'lower' if lower else 'higher'}"
-        if row["paired_metric"] == "nll":
+        verdict = f"{'self-distillation' if flip else 'this point'} {'lower' if lower else 'higher'}"
+        if m["metric"] == "ΔNLL":
             verdict += " (better)" if lower else " (worse)"
-    return (f"{question}: {metric} {d:+.4f} [{lo:+.4f}, {hi:+.4f}] on {_units(row)}, "
-            f"p = {row['p_permutation']:.3g} (Holm {row['p_holm']:.3g} over "
-            f"{row['comparisons']} comparisons) — {verdict}.")
+    return (f"{m['metric']} {d:+.4f} [{lo:+.4f}, {hi:+.4f}] on {m['units']}, "
+            f"p = {m['p']:.3g} (Holm {m['p_holm']:.3g}) — {verdict}")
+
+
+def _paired_sentence(question: str, row: dict[str, Any], *, flip: bool) -> str:
+    """``question``: the paired differences of ``row`` against its reference, one clause per
+    measure, and how many comparisons the Holm adjustment covered."""
+    clauses = "; ".join(_clause(m, flip=flip) for m in measures(row))
+    return f"{question}: {clauses}; {row['comparisons']} comparisons in the sweep."
+
+
+def _question(row: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+    if row.get("ablation") in ABLATIONS:
+        return ABLATIONS[row["ablation"]]
+    ref = next((x for x in rows if x["id"] == row["reference"]), {})
+    changed = [k for k in ("upsample_k", "order", "strategy", "ablation")
+               if row.get(k) != ref.get(k)]
+    return ", ".join(f"{k} = {row.get(k)} vs {ref.get(k)}" for k in changed) or row["id"]
 
 
 def sweep_answers(rows: list[dict[str, Any]]) -> list[str]:
@@ -60,14 +99,51 @@ def sweep_answers(rows: list[dict[str, Any]]) -> list[str]:
         out.append(_paired_sentence(question, row, flip=True) if row else
                    f"{question}: not in this sweep (add it to the spec's ablation curve).")
     for r in compared:
-        if r.get("ablation") in ABLATIONS:
-            continue
-        ref = next((x for x in rows if x["id"] == r["reference"]), {})
-        changed = [k for k in ("upsample_k", "order", "strategy", "ablation")
-                   if r.get(k) != ref.get(k)]
-        what = ", ".join(f"{k} = {r.get(k)} vs {ref.get(k)}" for k in changed) or r["id"]
-        out.append(_paired_sentence(what, r, flip=False))
+        if r.get("ablation") not in ABLATIONS:
+            out.append(_paired_sentence(_question(r, rows), r, flip=False))
     return out
+
+
+def forest_figure(rows: list[dict[str, Any]]) -> go.Figure | None:
+    """The sweep's paired differences as a forest plot: one row per question, one panel per
+    measure, the zero line drawn; each marker is self-distillation − ablation for the
+    ablations and point − reference elsewhere (lower NLL is better)."""
+    compared = [r for r in rows if r.get("reference")]
+    if not compared:
+        return None
+    compared.sort(key=lambda r: (r.get("ablation") not in ABLATIONS, rows.index(r)))
+    names = list(dict.fromkeys(m["name"] for r in compared for m in measures(r)))
+    titles = {"records": "held-out records, ΔNLL", "pass_at_1": "pass@1 difference",
+              **{k: f"{v}, ΔNLL" for k, v in SET_LABELS.items()}}
+    fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True,
+                        subplot_titles=[titles[n] for n in names], horizontal_spacing=0.04)
+    labels = [_question(r, rows) for r in compared]
+    for col, name in enumerate(names, 1):
+        xs, ys, lo, hi, text = [], [], [], [], []
+        for r, label in zip(compared, labels):
+            m = next((m for m in measures(r) if m["name"] == name), None)
+            if m is None:
+                continue
+            sign = -1.0 if r.get("ablation") in ABLATIONS else 1.0
+            d, a, b = sign * m["d"], sign * m["lo"], sign * m["hi"]
+            xs.append(d)
+            ys.append(label)
+            lo.append(d - min(a, b))
+            hi.append(max(a, b) - d)
+            text.append(f"{m['units']}, Holm p {m['p_holm']:.3g}")
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", showlegend=False, text=text,
+                                 marker=dict(size=9, color="#2ca02c"),
+                                 error_x=dict(type="data", symmetric=False, array=hi,
+                                              arrayminus=lo),
+                                 hovertemplate="%{y}: %{x:+.4f}<br>%{text}<extra></extra>"),
+                      row=1, col=col)
+        fig.add_vline(x=0, line_dash="dot", line_color="#888", row=1, col=col)
+    fig.update_yaxes(type="category", autorange="reversed")
+    fig.update_layout(height=140 + 45 * len(compared), margin=dict(t=70, l=10, r=10, b=40),
+                      title=dict(text="Paired differences with 95% intervals (zero: no "
+                                      "difference; left of zero: lower NLL)",
+                                 font=dict(size=14)))
+    return fig
 
 
 def evaluation_answer(d: Path) -> str | None:
@@ -93,16 +169,25 @@ def reinforce_answer(d: Path) -> str | None:
             + (": too few problems to tell a change from noise." if n < 20 else "."))
 
 
-def answers_section(run_dir: Path) -> list[str]:
+def answers_section(run_dir: Path) -> list[str | go.Figure]:
     """The section, from whatever stages of ``run_dir`` have run."""
     from rcwork.sweep.registry import read_registry
 
-    lines = sweep_answers(read_registry(run_dir / "sweep"))
+    rows = read_registry(run_dir / "sweep")
+    lines = sweep_answers(rows)
     for line in (evaluation_answer(run_dir / "evaluate"), reinforce_answer(run_dir / "reinforce")):
         if line:
             lines.append(line)
     body = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-    return ["<h2>What this run answered</h2>",
-            "<p class='note'>Each line is a paired comparison on shared units (held-out records "
-            "or problems) with its 95% bootstrap interval; details in the sweep's noise tables "
-            "and the evaluation section below.</p>", f"<ul class='answers'>{body}</ul>"]
+    parts: list[str | go.Figure] = [
+        "<h2 id='answers'>What this run answered</h2>",
+        "<p class='note'>Each line is a paired comparison on shared units (held-out records, "
+        "held-out problems' references, HumanEval's canonical solutions, or benchmark "
+        "problems) with its 95% bootstrap interval; p-values are Holm-adjusted over every "
+        "comparison of the sweep.  The forest plot below draws the sweep's lines; details in "
+        "the sweep's noise tables and the evaluation section.</p>",
+        f"<ul class='answers'>{body}</ul>"]
+    fig = forest_figure(rows)
+    if fig is not None:
+        parts.append(fig)
+    return parts

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 from rcwork.paths import project_path
 from rcwork.stage_files import read_json, write_json
 from rcwork.sweep.config import SweepConfig
-from rcwork.sweep.spec import (PAIRS_FILE, Point, Spec, SpecError, parse_assignment,
+from rcwork.sweep.spec import (HELDOUT_DEFAULTS, PAIRS_FILE, PROBLEMS_HELDOUT, Point, Spec, SpecError, parse_assignment,
                                parse_scalar, parse_values, plan, read_spec_file, spec_from_dict,
                                validate)
 
@@ -39,7 +39,9 @@ class Plan:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no saved plan; give --spec or --axes")
         data = read_json(path)
-        return cls(sweep_dir, Spec(**data["spec"]), [Point(**p) for p in data["points"]])
+        spec = Spec(**data["spec"])
+        spec.heldout = {**HELDOUT_DEFAULTS, **spec.heldout}  # a plan saved by an older rcwork
+        return cls(sweep_dir, spec, [Point(**p) for p in data["points"]])
 
 
 def make_plan(cfg: SweepConfig) -> Plan:
@@ -82,19 +84,30 @@ def make_plan(cfg: SweepConfig) -> Plan:
 
 
 def write_instruction_pairs(p: Plan) -> None:
-    """The spec's instruction pairs, written once into the sweep folder."""
-    if p.spec.instruction_pairs is None or (p.sweep_dir / PAIRS_FILE).exists():
+    """The spec's instruction pairs and the held-out problems, written once into the sweep
+    folder: the pairs when the spec has an ``[instruction_pairs]`` table, the held-out share
+    (``heldout_pairs.jsonl``) when it has one or measures the ``problems`` held-out set."""
+    from rcwork.sweep.heldout import HELDOUT_PAIRS_FILE
+
+    opts = p.spec.instruction_pairs
+    wanted = opts is not None or "problems" in p.spec.heldout["sets"]
+    if not wanted or (p.sweep_dir / HELDOUT_PAIRS_FILE).exists():
         return
     from rcwork.instruction_pairs import write_problem_pairs
     from rcwork.paths import PROBLEMS, SEED_RECORDS
 
-    opts = p.spec.instruction_pairs
+    opts = opts or {}
     tmp = p.sweep_dir / (PAIRS_FILE + ".tmp")
+    held_tmp = p.sweep_dir / (HELDOUT_PAIRS_FILE + ".tmp")
     summary = write_problem_pairs(tmp, opts.get("problems", PROBLEMS),
-                                  opts.get("exclude", [SEED_RECORDS]))
+                                  opts.get("exclude", [SEED_RECORDS]),
+                                  heldout=opts.get("heldout", PROBLEMS_HELDOUT),
+                                  heldout_path=held_tmp)
     os.replace(tmp, p.sweep_dir / PAIRS_FILE)
     summary["path"] = str(p.sweep_dir / PAIRS_FILE)
+    summary["heldout_path"] = str(p.sweep_dir / HELDOUT_PAIRS_FILE)
     write_json(p.sweep_dir / "instruction_pairs.json", summary)
+    os.replace(held_tmp, p.sweep_dir / HELDOUT_PAIRS_FILE)  # last: both files are complete
 
 
 def run_dir(p: Plan, point: Point) -> Path:

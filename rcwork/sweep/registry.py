@@ -26,9 +26,23 @@ CONFIG_COLUMNS = ("upsample_k", "order", "strategy", "ablation", "seed", "model"
                   "learning_rate", "loss_normalization", "instruction_data")
 
 
+# The held-out sets measured beside the reflection records (rcwork.sweep.heldout): each gets
+# its NLL columns and its own paired comparison in a row.
+EXTRA_SETS = ("problems", "humaneval")
+
+
 def heldout_units(records: dict[str, Any]) -> Units:
     """A run's held-out records as bootstrap units (summed NLL over tokens)."""
     return Units.make(records["ids"], records["nll_sum"], records["tokens"])
+
+
+def set_units(held: dict[str, Any], name: str, when: str = "after") -> Units | None:
+    """The units of held-out set ``name`` in a run's ``heldout_records.json`` (None where the
+    run was not measured on it: a sweep planned before the set existed)."""
+    values = (held.get("sets") or {}).get(name)
+    if values is None and name == "records" and when in held:
+        values = {when: held[when]}
+    return heldout_units(values[when]) if values else None
 
 
 def problem_units(results: EvaluationResults) -> Units:
@@ -56,6 +70,14 @@ def make_row(point, *, metrics: DistillMetrics, heldout: dict, results: Evaluati
                nll_before=before, nll_after=after)
     ci = interval([heldout_units(heldout["after"])])
     row.update(nll_after_low=ci.low, nll_after_high=ci.high)
+    for name in EXTRA_SETS:
+        after_units, before_units = set_units(heldout, name), set_units(heldout, name, "before")
+        sci = interval([after_units]) if after_units else None
+        row.update({f"nll_{name}_before": before_units.value if before_units else None,
+                    f"nll_{name}_after": after_units.value if after_units else None,
+                    f"nll_{name}_low": sci.low if sci else None,
+                    f"nll_{name}_high": sci.high if sci else None,
+                    f"{name}_units": len(after_units.ids) if after_units else None})
     if results is not None and results.problems:
         pci = interval([problem_units(results)])
         row.update(pass_at_1=results.pass_at_1, pass_at_1_low=pci.low,
@@ -75,28 +97,33 @@ def make_row(point, *, metrics: DistillMetrics, heldout: dict, results: Evaluati
 
 PAIRED_COLUMNS = ("reference", "paired_metric", "paired_weighting", "diff_vs_reference",
                   "diff_low", "diff_high", "p_permutation", "p_holm", "comparisons")
+SET_PAIRED_COLUMNS = tuple(f"{c}_{name}" for name in EXTRA_SETS
+                           for c in ("diff", "diff_low", "diff_high", "p", "p_holm"))
 
 
-def row_units(sweep_dir: Path, row: dict[str, Any], metric: str) -> Units:
-    """A finished point's per-unit values: held-out records (``nll``) or problems
-    (``pass_at_1``), as stored in its run folder."""
+def row_units(sweep_dir: Path, row: dict[str, Any], metric: str) -> Units | None:
+    """A finished point's per-unit values, as stored in its run folder: its problems
+    (``pass_at_1``), held-out records (``nll``) or another held-out set (its name)."""
     run = sweep_dir / row["run"]
     if metric == "pass_at_1":
         return problem_units(EvaluationResults.read(run))
-    return heldout_units(read_json(run / "heldout_records.json")["after"])
+    return set_units(read_json(run / "heldout_records.json"),
+                     "records" if metric == "nll" else metric)
 
 
 def compare_to_reference(sweep_dir: Path, rows: list[dict[str, Any]]) -> None:
-    """Add to each row its paired comparison with its curve's reference point (the point the
+    """Add to each row its paired comparisons with its curve's reference point (the point the
     curves share, else the curve's first), seed by seed: the difference with a paired
     bootstrap interval, a sign-flip permutation p-value, and Holm's adjustment over every
-    comparison of the sweep (``comparisons`` says how many).  The metric is pass@1 where the
-    whole curve was evaluated, else the held-out NLL; NLL is token-weighted (each record by
-    its answer tokens, the mean training reports), pass@1 weights each problem once."""
+    comparison of the sweep (``comparisons`` says how many).  The primary metric is pass@1
+    where the whole curve was evaluated, else the held-out records' NLL; every held-out set of
+    :data:`EXTRA_SETS` the two runs share is compared too (``diff_<set>``, ...).  NLL is
+    token-weighted (each unit by its answer tokens, the mean training reports), pass@1
+    weights each problem once."""
     for r in rows:
-        r.update(dict.fromkeys(PAIRED_COLUMNS))
+        r.update(dict.fromkeys(PAIRED_COLUMNS + SET_PAIRED_COLUMNS))
     done = [r for r in rows if r.get("curves")]
-    found: list[tuple[dict[str, Any], Interval, float]] = []
+    found: list[tuple[dict[str, Any], str, float]] = []  # (row, its p_holm column, p)
     for curve in dict.fromkeys(c for r in done for c in r["curves"]):
         members = [r for r in done if curve in r["curves"]]
         shared = [r for r in members if len(r["curves"]) > 1]
@@ -110,16 +137,24 @@ def compare_to_reference(sweep_dir: Path, rows: list[dict[str, Any]]) -> None:
             if ref is None:
                 continue
             a, b = row_units(sweep_dir, r, metric), row_units(sweep_dir, ref, metric)
-            if a.ids != b.ids:
+            if a is None or b is None or a.ids != b.ids:
                 continue  # not the same units: no paired comparison to offer
             d, _ = difference([a], [b])
             r.update(reference=ref["id"], paired_metric=metric,
                      paired_weighting="per token" if metric == "nll" else "per problem",
                      diff_vs_reference=d.value, diff_low=d.low, diff_high=d.high,
                      p_permutation=permutation_test(a, b))
-            found.append((r, d, r["p_permutation"]))
-    for (r, _, _), p in zip(found, holm([p for _, _, p in found])):
-        r.update(p_holm=p, comparisons=len(found))
+            found.append((r, "p_holm", r["p_permutation"]))
+            for name in EXTRA_SETS:
+                a, b = row_units(sweep_dir, r, name), row_units(sweep_dir, ref, name)
+                if a is None or b is None or a.ids != b.ids:
+                    continue
+                d, _ = difference([a], [b])
+                r.update({f"diff_{name}": d.value, f"diff_low_{name}": d.low,
+                          f"diff_high_{name}": d.high, f"p_{name}": permutation_test(a, b)})
+                found.append((r, f"p_holm_{name}", r[f"p_{name}"]))
+    for (r, column, _), p in zip(found, holm([p for _, _, p in found])):
+        r.update({column: p, "comparisons": len(found)})
 
 
 def collect(plan) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from plotly.subplots import make_subplots
 from rcwork.sweep import paper
 from rcwork.bootstrap import Interval, Units, difference, holm, interval, permutation_test
 from rcwork.stage_files import DistillMetrics, EvaluationResults, read_json
-from rcwork.sweep.registry import heldout_units, problem_units, read_registry
+from rcwork.sweep.registry import EXTRA_SETS, heldout_units, problem_units, read_registry
 from rcwork.display.html import html_table
 
 AXES = ("upsample_k", "order", "strategy", "ablation")
@@ -95,16 +95,24 @@ def section(sweep_dir: str | Path, title: str | None = None) -> list[str | go.Fi
 
 def points_table(rows: list[dict[str, Any]]) -> str:
     header = ["point", "curves", "k", "order", "strategy", "ablation", "seed", "NLL before",
-              "NLL after [95% CI]", "pass@1 [95% CI]", "wall s"]
+              "NLL after [95% CI]", "NLL problems [95% CI]", "NLL HumanEval [95% CI]",
+              "pass@1 [95% CI]", "wall s"]
     body = []
     for r in rows:
         nll = _fmt_ci(r.get("nll_after"), r.get("nll_after_low"), r.get("nll_after_high"))
+        sets = [_fmt_ci(r.get(f"nll_{s}_after"), r.get(f"nll_{s}_low"), r.get(f"nll_{s}_high"))
+                + (f" ({r[f'{s}_units']})" if r.get(f"{s}_units") else "")
+                for s in EXTRA_SETS]
         p1 = (_fmt_ci(100 * r["pass_at_1"], 100 * r["pass_at_1_low"], 100 * r["pass_at_1_high"],
                       ".1f") if r.get("pass_at_1") is not None else "not evaluated")
         body.append([r["id"], ", ".join(r["curves"]), r.get("upsample_k"), r.get("order"),
                      r.get("strategy"), r.get("ablation"), r.get("seed"),
-                     _fmt(r.get("nll_before")), nll, p1, r.get("wall_s")])
-    return html_table(body, header)
+                     _fmt(r.get("nll_before")), nll, *sets, p1, r.get("wall_s")])
+    return html_table(body, header) + (
+        '<p class="note">NLL: held-out reflection records (final answer | instruction); '
+        "problems: rcwork problems' references given the problem, none trained on; HumanEval: "
+        "canonical solutions given the prompt (units in brackets). Paired differences on all "
+        "three are in the answers section at the top.</p>")
 
 
 # ---- one curve -----------------------------------------------------------------------------

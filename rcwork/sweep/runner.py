@@ -70,10 +70,13 @@ def _run_point(p: Plan, point: Point, out: Path, *, commit: dict[str, Any], keep
     shutil.copyfile(distill_dir / "metrics.json", out / "metrics.json")
 
     t0 = time.perf_counter()
-    from rcwork.sweep.heldout import baseline_nlls, record_nlls
+    from rcwork.sweep.heldout import baseline, measure
 
-    held = {"before": baseline_nlls(p.sweep_dir, overrides),
-            "after": record_nlls(str(distill_dir / "model"), overrides)}
+    before = baseline(p.sweep_dir, overrides, p.spec.heldout)
+    after = measure(str(distill_dir / "model"), overrides, p.sweep_dir, p.spec.heldout)
+    held = {"sets": {name: {"before": before[name], "after": after[name]} for name in after}}
+    if "records" in held["sets"]:  # the reflection records' pair, where it always was
+        held.update(held["sets"]["records"])
     write_json(out / "heldout_records.json", held)
     timing["stages"]["heldout_records_s"] = round(time.perf_counter() - t0, 2)
 

@@ -12,7 +12,11 @@ A spec (TOML or YAML; ``configs/sweeps/*.toml``) holds
   ``enabled = false`` (the default when the table is absent) to skip evaluation;
 * ``instruction_pairs`` (optional): write rcwork's problems as instruction pairs into the sweep
   (:mod:`rcwork.instruction_pairs`); ``mix = true`` trains every point on them, else only
-  ``ablation = "no_reflection"`` points, which need them.
+  ``ablation = "no_reflection"`` points, which need them; ``heldout`` (default 0.5) is the
+  share of the problems kept out of training and measured instead;
+* ``heldout`` (optional): which held-out NLL sets every point is measured on
+  (:mod:`rcwork.sweep.heldout`: ``sets``, default records, problems and humaneval;
+  ``problems_stride`` / ``humaneval_stride``, every n-th unit of a set; ``batch_size``).
 
 A point is identified by a hash of its overrides, so a point two curves share is one point
 (run once, listed under both curves) and a finished point stays valid when a spec grows.
@@ -41,7 +45,12 @@ ABBREVIATIONS = {"upsample_k": "k", "order": "", "strategy": "", "ablation": "",
                  "learning_rate": "lr", "max_steps": "steps"}
 AXIS_ORDER = ("upsample_k", "order", "strategy", "ablation", "seed")
 TOP_KEYS = {"name", "base", "curves", "seeds", "evaluate", "instruction_pairs", "executor",
-            "description"}
+            "description", "heldout"}
+PAIRS_KEYS = {"problems", "exclude", "mix", "heldout"}
+HELDOUT_SETS = ("records", "problems", "humaneval")
+HELDOUT_DEFAULTS = {"sets": list(HELDOUT_SETS), "problems_stride": 1, "humaneval_stride": 1,
+                    "batch_size": 8}
+PROBLEMS_HELDOUT = 0.5  # the default share of rcwork's problems kept out of training
 PAIRS_FILE = "instruction_pairs.jsonl"
 
 
@@ -70,6 +79,7 @@ class Spec:
     instruction_pairs: dict[str, Any] | None = None
     executor: str = "notebook"
     source: str = "<flags>"
+    heldout: dict[str, Any] = field(default_factory=lambda: dict(HELDOUT_DEFAULTS))
 
     @property
     def axes(self) -> list[str]:
@@ -179,16 +189,37 @@ def spec_from_dict(data: dict[str, Any], *, source: str = "<flags>") -> Spec:
     enabled = evaluate.pop("enabled", bool(evaluate))
     pairs = table("instruction_pairs") if "instruction_pairs" in data else None  # {}: defaults
     if pairs is not None:
-        extra = sorted(set(pairs) - {"problems", "exclude", "mix"})
+        extra = sorted(set(pairs) - PAIRS_KEYS)
         if extra:
-            raise SpecError(f"{source}: instruction_pairs has unknown key(s) {', '.join(extra)}; "
-                            "expected problems, exclude, mix")
+            raise SpecError(f"{locate(source, 'instruction_pairs', extra[0])}: field "
+                            f"instruction_pairs.{extra[0]}: unknown key(s) {', '.join(extra)}; "
+                            f"expected {', '.join(sorted(PAIRS_KEYS))}")
+        share = pairs.get("heldout", PROBLEMS_HELDOUT)
+        if not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 <= share < 1:
+            raise SpecError(f"{locate(source, 'instruction_pairs', 'heldout')}: field "
+                            f"instruction_pairs.heldout: a share in [0, 1), got {share!r}")
+    heldout = {**HELDOUT_DEFAULTS, **table("heldout")}
+    extra = sorted(set(heldout) - set(HELDOUT_DEFAULTS))
+    if extra:
+        raise SpecError(f"{locate(source, 'heldout', extra[0])}: field heldout.{extra[0]}: "
+                        f"unknown key(s) {', '.join(extra)}; expected "
+                        f"{', '.join(sorted(HELDOUT_DEFAULTS))}")
+    bad = [x for x in heldout["sets"] if x not in HELDOUT_SETS] \
+        if isinstance(heldout["sets"], list) else [heldout["sets"]]
+    if bad or "records" not in heldout["sets"]:
+        raise SpecError(f"{locate(source, 'heldout', 'sets')}: field heldout.sets: a list of "
+                        f"{', '.join(HELDOUT_SETS)} holding records (the sweep's primary NLL), "
+                        f"got {heldout['sets']!r}")
+    for key in ("problems_stride", "humaneval_stride", "batch_size"):
+        if not isinstance(heldout[key], int) or isinstance(heldout[key], bool) or heldout[key] < 1:
+            raise SpecError(f"{locate(source, 'heldout', key)}: field heldout.{key}: a positive "
+                            f"integer, got {heldout[key]!r}")
     executor = data.get("executor", "notebook")
     if executor not in ("notebook", "inline"):
         raise SpecError(f"{source}: executor must be notebook or inline, got {executor!r}")
     name = str(data.get("name") or Path(source).stem)
     return Spec(name, base, curves, list(seeds), evaluate if enabled else None, pairs, executor,
-                source)
+                source, heldout)
 
 
 def point_id(params: dict[str, Any], distill: dict[str, Any], evaluate: dict[str, Any] | None,
