@@ -133,3 +133,25 @@ def test_forest_plot_draws_every_comparison_against_zero():
     assert records.error_x.arrayminus[0] == pytest.approx(0.016)  # -0.019 - (-0.035)
     assert list(humaneval.y) == [records.y[0]] and humaneval.x[0] == pytest.approx(-0.01)
     assert len(fig.layout.shapes) == 2 and all(s.x0 == 0 for s in fig.layout.shapes)
+
+
+def test_reinforce_answer_pairs_the_stages_problem_by_problem(tmp_path):
+    from rcwork.display.answers import reinforce_answer
+    from rcwork.reflexi.evaluate import TrajectoryResult, write_results
+    from rcwork.stage_files import ReinforceMetrics
+
+    tasks = [f"t{i}" for i in range(6)]
+    passed = {"base": [0, 0, 0, 0, 1, 0], "warmed_up": [0, 1, 0, 0, 1, 0],
+              "trained": [1, 1, 1, 0, 1, 0]}
+    for stage, verdicts in passed.items():
+        write_results([TrajectoryResult(t, "", 10, False, True, True, 0, [v], bool(v), bool(v))
+                       for t, v in zip(tasks, verdicts)], tmp_path / f"heldout_{stage}.jsonl")
+    heldout = {s: {"pass@1": sum(v) / 6} for s, v in passed.items()}
+    ReinforceMetrics(model="tiny", train_problems=10, heldout_problems=tasks, settings={},
+                     heldout=heldout, steps=2, curves={}).write(tmp_path)
+    line = reinforce_answer(tmp_path)
+    assert "base 0.17, warmed_up 0.33, trained 0.67 on 6 problems" in line
+    # trained − base: 3 fixed, 0 broken, +0.5 over 6 problems
+    assert "trained − base: pass@1 +0.500" in line and "3 changed verdict (3 fixed, 0 broken)" in line
+    assert "trained − warmed_up: pass@1 +0.333" in line and "warmed_up − base" in line
+    assert line.endswith("too few problems to tell a change from noise.")

@@ -17,7 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rcwork.evaluation.paired import compare_paired
+from rcwork.evaluation.paired import compare_paired, compare_verdicts
 from rcwork.stage_files import ReinforceMetrics, evaluation_runs
 
 # The sweep's questions: (question, the rows that answer it).  ReflectionCoder's first
@@ -155,8 +155,19 @@ def evaluation_answer(d: Path) -> str | None:
     return f"Does distillation change pass@1? {c.sentence('base', 'distilled')}."
 
 
+def trajectory_verdicts(path: Path) -> dict[str, tuple[bool, float]]:
+    """Per held-out problem of a ReflexiCoder stage: (first completion passed, pass rate)."""
+    from rcwork.reflexi.evaluate import read_results
+
+    by_task: dict[str, list[bool]] = {}
+    for r in read_results(path):
+        by_task.setdefault(r.task_id, []).append(bool(r.passed))
+    return {t: (v[0], sum(v) / len(v)) for t, v in by_task.items()}
+
+
 def reinforce_answer(d: Path) -> str | None:
-    """Held-out pass@1 before and after ReflexiCoder's GRPO (and its warm-up)."""
+    """Held-out pass@1 before and after ReflexiCoder's GRPO (and its warm-up), paired per
+    problem where the per-completion files are there."""
     if not (d / ReinforceMetrics.FILE).exists():
         return None
     m = ReinforceMetrics.read(d)
@@ -164,9 +175,16 @@ def reinforce_answer(d: Path) -> str | None:
               ("base", "warmed_up", "trained")]
     shown = ", ".join(f"{s} {v:.2f}" for s, v in stages if v is not None)
     n = len(m.heldout_problems)
-    return (f"Does the GRPO trajectory help? held-out pass@1 {shown} on {n} problem"
-            f"{'' if n == 1 else 's'} ({m.steps} GRPO steps)"
-            + (": too few problems to tell a change from noise." if n < 20 else "."))
+    line = (f"Does the GRPO trajectory help? held-out pass@1 {shown} on {n} problem"
+            f"{'' if n == 1 else 's'} ({m.steps} GRPO steps)")
+    files = {s: d / f"heldout_{s}.jsonl" for s, _ in stages}
+    pairs = [(a, b) for a, b in (("base", "trained"), ("warmed_up", "trained"),
+                                 ("base", "warmed_up"))
+             if files[a].exists() and files[b].exists()]
+    for a, b in pairs:
+        c = compare_verdicts(trajectory_verdicts(files[a]), trajectory_verdicts(files[b]))
+        line += f"; {c.sentence(a, b)}"
+    return line + (": too few problems to tell a change from noise." if n < 20 else ".")
 
 
 def answers_section(run_dir: Path) -> list[str | go.Figure]:

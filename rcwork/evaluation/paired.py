@@ -48,16 +48,23 @@ class PairedComparison:
 def compare_paired(a: EvaluationResults, b: EvaluationResults, *,
                    seed: int = 0) -> PairedComparison:
     """``b`` against ``a`` on their shared problems (see the module docstring)."""
-    shared = [t for t in a.problems if t in b.problems]
+    def verdicts(r: EvaluationResults) -> dict[str, tuple[bool, float]]:
+        return {t: (v.passed, v.correct / max(v.n, 1)) for t, v in r.problems.items()}
+
+    return compare_verdicts(verdicts(a), verdicts(b), seed=seed)
+
+
+def compare_verdicts(a: dict[str, tuple[bool, float]], b: dict[str, tuple[bool, float]], *,
+                     seed: int = 0) -> PairedComparison:
+    """``b`` against ``a`` from per-problem ``(first sample passed, pass rate)``: the same
+    comparison for any two runs that scored the same problems (evaluations, ReflexiCoder's
+    held-out trajectories)."""
+    shared = [t for t in a if t in b]
     if not shared:
         return PairedComparison(0, 0, 0, 0.0, 0.0, 0.0, 1.0)
-
-    def units(r: EvaluationResults) -> Units:
-        return Units.make(shared, [r.problems[t].correct / max(r.problems[t].n, 1)
-                                   for t in shared])
-
-    d, _ = difference([units(b)], [units(a)], seed=seed)
-    fixed = sum(not a.problems[t].passed and b.problems[t].passed for t in shared)
-    broken = sum(a.problems[t].passed and not b.problems[t].passed for t in shared)
+    d, _ = difference([Units.make(shared, [b[t][1] for t in shared])],
+                      [Units.make(shared, [a[t][1] for t in shared])], seed=seed)
+    fixed = sum(not a[t][0] and b[t][0] for t in shared)
+    broken = sum(a[t][0] and not b[t][0] for t in shared)
     return PairedComparison(len(shared), fixed, broken, d.value, d.low, d.high,
                             sign_test(fixed, broken))
