@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import atexit
 import builtins
+import functools
 import importlib
 import importlib.machinery
 import importlib.util
@@ -95,10 +96,13 @@ def _exit_info(wait_status: int) -> dict[str, int]:
 # ---- once, at start ------------------------------------------------------------------------------
 
 
-def _python_prefixes() -> list[str]:
+@functools.cache
+def _python_prefixes() -> tuple[str, ...]:
+    """The Python installation's directories (base prefix, virtualenv). Found once, by the server
+    at start, so a sandbox's pid 1 forked from it does not resolve them again (~0.1 ms a sandbox)."""
     exe_prefix = os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))
     found = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, exe_prefix}
-    return sorted({os.path.realpath(p) for p in found})
+    return tuple(sorted({os.path.realpath(p) for p in found}))
 
 
 def _prepare_namespaces() -> tuple[list[str], object | None]:
@@ -116,7 +120,7 @@ def _prepare_namespaces() -> tuple[list[str], object | None]:
         groups = None
     # The cgroup file systems stay writable for the server alone: no sandbox's root has /sys.
     _linux.remount_all_readonly(keep=("/proc", *(groups.mounts if groups is not None else ())))
-    _linux.build_root(_ROOT, prefixes)
+    _linux.build_root(_ROOT, list(prefixes))
     own_pidns = os.open("/proc/self/ns/pid", os.O_RDONLY)
     _linux.unshare(_linux.CLONE_NEWPID)
     probe = os.fork()
