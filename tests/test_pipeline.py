@@ -42,6 +42,11 @@ def test_ci_pipeline_runs_every_stage_and_writes_the_report(tmp_path):
     sweep_rows = [json.loads(line) for line in
                   (run_dir / "sweep" / "registry.jsonl").read_text().splitlines()]
     assert len(sweep_rows) == 3  # two curves sharing their default point
+    # every point measured on the larger held-out sets too, and the answers say so
+    assert all(r["problems_units"] and r["humaneval_units"] == 41 for r in sweep_rows)
+    assert "held-out rcwork problems" in text
+    assert "HumanEval canonical solutions" in text and "Paired differences" in page
+    assert "Does the GRPO trajectory help?" in text and "trained − base" in text
     assert (run_dir / "reinforce" / "metrics.json").exists()
     assert page.count("plotly.js v") <= 2  # plotly.js inlined once (its banner may repeat)
     notebooks = sorted((report.parent / "notebooks").glob("*.html"))

@@ -7,8 +7,9 @@ The grid comes from a spec file (:mod:`rcwork.sweep.spec`, ``configs/sweeps/*.to
 
 Each point runs notebook 04 (and 05 when the spec evaluates) with papermill into
 ``<sweep_dir>/runs/<point id>/``, which then holds the executed notebooks, ``config.json``,
-``metrics.json``, ``heldout_records.json`` (per-record held-out NLL before and after, for
-bootstrap intervals), ``results.json`` when evaluated, ``timing.json`` and ``row.json`` (the
+``metrics.json``, ``heldout_records.json`` (per-unit held-out NLL before and after on the
+reflection records, rcwork problems never trained on and HumanEval's canonical solutions, for
+paired comparisons and bootstrap intervals), ``results.json`` when evaluated, ``timing.json`` and ``row.json`` (the
 point's registry row, written last and atomically: its presence means the point finished).
 ``<sweep_dir>/registry.jsonl`` lists every finished point, one JSON row each
 (``pandas.read_json(path, lines=True)`` or ``datasets.load_dataset("json", data_files=path)``).
@@ -32,7 +33,7 @@ The package, one concept per module, data flowing one way:
 - :mod:`~rcwork.sweep.plan`: a sweep folder's plan, its run folders and locks;
 - :mod:`~rcwork.sweep.runner`: running points (one by one, per GPU, or as submitit jobs), each
   point's stages through :func:`rcwork.runner.run_stage`;
-- :mod:`~rcwork.sweep.heldout`: per-record held-out NLL of a point;
+- :mod:`~rcwork.sweep.heldout`: a point's held-out NLL, unit by unit, on three sets;
 - :mod:`~rcwork.sweep.registry`: one row per finished point;
 - :mod:`~rcwork.sweep.report`, :mod:`~rcwork.sweep.paper`: the report section and the paper's
   numbers beside it;
