@@ -46,6 +46,7 @@ def main() -> None:
     ap.add_argument("--temperature", type=float, default=0.8)
     ap.add_argument("--max_new_tokens", type=int, default=256)
     ap.add_argument("--batch_size", type=int, default=20)
+    ap.add_argument("--prompt_style", default="auto", help="auto, chat, completion or paper")
     ap.add_argument("--out_dir", default="runs/base_pass_at_k")
     args = ap.parse_args()
 
@@ -59,14 +60,15 @@ def main() -> None:
             benchmark=name, problems=path or None, model=args.model,
             task_ids=",".join(p.task_id for p in chosen), n=args.n,
             temperature=args.temperature, max_new_tokens=args.max_new_tokens,
-            batch_size=args.batch_size, ks=[1, 10], out_dir=str(Path(args.out_dir) / name))
-        res = evaluate(cfg)
+            batch_size=args.batch_size, ks=[1, 10], prompt_style=args.prompt_style,
+            out_dir=str(Path(args.out_dir) / name))
+        evaluate(cfg)
         data = json.loads((Path(cfg.out_dir) / "results.json").read_text())
         solved = sum(1 for p in data["problems"].values() if p["correct"] > 0)
         rows.append((name, len(problems), stride, len(chosen), data["pass@1"], data["pass@10"],
                      solved))
-        del res
-    print(f"\n{args.model}, n = {args.n}, temperature {args.temperature}, top-p 0.95, "
+    print(f"\n{args.model} ({args.prompt_style} prompt), n = {args.n}, temperature "
+          f"{args.temperature}, top-p 0.95, "
           f"{args.max_new_tokens} new tokens\n")
     print("| set | problems | measured (every n-th) | pass@1 | pass@10 | solved at least once |")
     print("| --- | --- | --- | --- | --- | --- |")
