@@ -113,8 +113,9 @@ def forest_figure(rows: list[dict[str, Any]]) -> go.Figure | None:
         return None
     compared.sort(key=lambda r: (r.get("ablation") not in ABLATIONS, rows.index(r)))
     names = list(dict.fromkeys(m["name"] for r in compared for m in measures(r)))
-    titles = {"records": "held-out records, ΔNLL", "pass_at_1": "pass@1 difference",
-              **{k: f"{v}, ΔNLL" for k, v in SET_LABELS.items()}}
+    titles = {"records": "ΔNLL<br>held-out records", "pass_at_1": "Δpass@1<br>problems",
+              "problems": "ΔNLL<br>held-out problems' references",
+              "humaneval": "ΔNLL<br>HumanEval canonical solutions"}
     fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True,
                         subplot_titles=[titles[n] for n in names], horizontal_spacing=0.04)
     labels = [_question(r, rows) for r in compared]
@@ -139,7 +140,8 @@ def forest_figure(rows: list[dict[str, Any]]) -> go.Figure | None:
                       row=1, col=col)
         fig.add_vline(x=0, line_dash="dot", line_color="#888", row=1, col=col)
     fig.update_yaxes(type="category", autorange="reversed")
-    fig.update_layout(height=140 + 45 * len(compared), margin=dict(t=70, l=10, r=10, b=40),
+    fig.update_annotations(font_size=12)
+    fig.update_layout(height=160 + 45 * len(compared), margin=dict(t=90, l=10, r=10, b=40),
                       title=dict(text="Paired differences with 95% intervals (zero: no "
                                       "difference; left of zero: lower NLL)",
                                  font=dict(size=14)))
