@@ -94,6 +94,21 @@ def test_bad_specs_name_the_field(data, message):
     assert message in str(e.value)
 
 
+@pytest.mark.parametrize("name", ["ci", "demo", "cpu", "full"])
+def test_every_shipped_spec_plans(name, tmp_path):
+    from rcwork.sweep import SweepConfig, make_plan
+
+    p = make_plan(SweepConfig(spec=str(project_root() / "configs" / "sweeps" / f"{name}.toml"),
+                              sweep_dir=str(tmp_path)))
+    assert p.points and set(p.spec.heldout["sets"]) >= {"records"}
+    if name == "cpu":  # the decisive CPU sweep: 5 settings x 2 seeds, every held-out unit
+        assert len(p.points) == 10 and p.spec.seeds == [0, 1]
+        assert p.spec.heldout["sets"] == ["records", "problems", "humaneval"]
+        assert p.spec.heldout["humaneval_stride"] == p.spec.heldout["problems_stride"] == 1
+        assert {pt.params["ablation"] for pt in p.points} == {"none", "no_distill",
+                                                              "no_reflection"}
+
+
 def test_a_bad_value_names_the_point(tmp_path):
     from rcwork.sweep import SweepConfig, make_plan
 
