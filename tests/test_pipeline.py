@@ -43,7 +43,7 @@ def test_ci_pipeline_runs_every_stage_and_writes_the_report(tmp_path):
                   (run_dir / "sweep" / "registry.jsonl").read_text().splitlines()]
     assert len(sweep_rows) == 3  # two curves sharing their default point
     # every point measured on the larger held-out sets too, and the answers say so
-    assert all(r["problems_units"] and r["humaneval_units"] == 41 for r in sweep_rows)
+    assert all(r["problems_units"] and r["humaneval_units"] == 11 for r in sweep_rows)
     assert "held-out rcwork problems" in text
     assert "HumanEval canonical solutions" in text and "Paired differences" in page
     assert "Does the GRPO trajectory help?" in text and "trained − base" in text

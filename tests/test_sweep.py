@@ -40,7 +40,7 @@ def spec_toml(data: Path, executor: str = "inline", curves: dict | None = None,
     lines = ['name = "t"', f'executor = "{executor}"', "[base]", 'model = "tiny"',
              "max_steps = 2", 'report_to = "none"', "threads = 1", "heldout = 3",
              "max_len = 4096", f'data = ["{data}"]', "[instruction_pairs]", "mix = false",
-             "[heldout]", "humaneval_stride = 8"]
+             "[heldout]", "problems_stride = 6", "humaneval_stride = 16"]
     if evaluate:  # two HumanEval problems, a few greedy tokens: pass@1 is 0, but scored
         lines += ["[evaluate]", "enabled = true", 'benchmark = "humaneval"', "limit = 2",
                   "max_new_tokens = 16", "batch_size = 2", "threads = 1", "workers = 1"]
@@ -284,8 +284,8 @@ def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_
     assert pairs["heldout"] and not trained & set(pairs["heldout"])  # never trained on
     for r in rows:  # every point measured on the two larger held-out sets, unit by unit
         held = json.loads((sweep_dir / r["run"] / "heldout_records.json").read_text())
-        assert held["sets"]["problems"]["after"]["ids"] == pairs["heldout"]
-        assert r["problems_units"] == len(pairs["heldout"]) and r["humaneval_units"] == 21
+        assert held["sets"]["problems"]["after"]["ids"] == pairs["heldout"][::6]
+        assert r["problems_units"] == len(pairs["heldout"][::6]) and r["humaneval_units"] == 11
         for name in EXTRA_SETS:
             assert r[f"nll_{name}_low"] <= r[f"nll_{name}_after"] <= r[f"nll_{name}_high"]
             assert held["sets"][name]["after"]["nll"] == pytest.approx(r[f"nll_{name}_after"])
