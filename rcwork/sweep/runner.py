@@ -111,7 +111,7 @@ def run_sweep(cfg: SweepConfig) -> dict[str, Any]:
             state = "done" if is_done(p, pt) else "todo"
             print(f"{i:3d} {state} {pt.id}  curves={','.join(pt.curves)}  {pt.params}")
         return {"sweep_dir": str(p.sweep_dir), "points": len(p.points), "ran": [],
-                "skipped": [], "failed": []}
+                "skipped": [pt.id for pt in p.points if is_done(p, pt)], "failed": []}
     write_instruction_pairs(p)
     todo = [pt for pt in selected if not is_done(p, pt)]
     summary: dict[str, Any] = {"sweep_dir": str(p.sweep_dir), "points": len(p.points),
