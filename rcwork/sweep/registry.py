@@ -17,6 +17,7 @@ from rcwork.bootstrap import Interval, Units, difference, holm, interval, permut
 from rcwork.jsonl import read_jsonl_values, write_jsonl
 from rcwork.stage_files import DistillMetrics, EvaluationResults, read_json
 from rcwork.sweep.plan import _locked, run_dir
+from rcwork.sweep.spec import HELDOUT_SETS
 
 REGISTRY_FILE = "registry.jsonl"
 
@@ -28,7 +29,7 @@ CONFIG_COLUMNS = ("upsample_k", "order", "strategy", "ablation", "seed", "model"
 
 # The held-out sets measured beside the reflection records (rcwork.sweep.heldout): each gets
 # its NLL columns and its own paired comparison in a row.
-EXTRA_SETS = ("problems", "humaneval")
+EXTRA_SETS = tuple(name for name in HELDOUT_SETS if name != "records")
 
 
 def heldout_units(records: dict[str, Any]) -> Units:
