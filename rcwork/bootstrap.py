@@ -46,6 +46,16 @@ class Units:
         return float(self.num.sum() / self.den.sum())
 
 
+def stack(runs: Sequence[Units]) -> Units:
+    """Several runs' units (one run per seed) as one set, ids ``<run index>:<id>``: the pairs a
+    permutation test flips when two settings were each run under the same seeds."""
+    if len(runs) == 1:
+        return runs[0]
+    return Units.make([f"{k}:{i}" for k, u in enumerate(runs) for i in u.ids],
+                      np.concatenate([u.num for u in runs]),
+                      np.concatenate([u.den for u in runs]))
+
+
 @dataclass
 class Interval:
     value: float

@@ -79,10 +79,17 @@ def test_permutation_test_finds_a_consistent_shift_and_not_noise():
 
 
 def _row(id_, ablation, diff, low, high, *, p=0.01, reference="ref", **more):
-    return {"id": id_, "ablation": ablation, "reference": reference, "paired_metric": "nll",
-            "paired_weighting": "per token", "diff_vs_reference": diff, "diff_low": low,
-            "diff_high": high, "p_permutation": p, "p_holm": min(1, 3 * p), "comparisons": 3,
-            "heldout_records": 8, "upsample_k": 2, "order": "EAC", "strategy": "block", **more}
+    """A compared registry row; its ``params`` (the swept settings, seed included) as the
+    registry writes them."""
+    import json
+
+    row = {"id": id_, "ablation": ablation, "reference": reference, "paired_metric": "nll",
+           "paired_weighting": "per token", "diff_vs_reference": diff, "diff_low": low,
+           "diff_high": high, "p_permutation": p, "p_holm": min(1, 3 * p), "comparisons": 3,
+           "heldout_records": 8, "upsample_k": 2, "order": "EAC", "strategy": "block", **more}
+    swept = {k: row[k] for k in ("ablation", "upsample_k", "order", "seed") if k in row}
+    row["params"] = json.dumps(swept, sort_keys=True)
+    return row
 
 
 def test_answers_are_written_from_the_numbers():
@@ -155,3 +162,104 @@ def test_reinforce_answer_pairs_the_stages_problem_by_problem(tmp_path):
     assert "trained − base: pass@1 +0.500" in line and "3 changed verdict (3 fixed, 0 broken)" in line
     assert "trained − warmed_up: pass@1 +0.333" in line and "warmed_up − base" in line
     assert line.endswith("too few problems to tell a change from noise.")
+
+
+def _seeded_sweep(folder, shift):
+    """Registry rows of a sweep whose reference (ablation none) and no_distill ran under seeds
+    0 and 1, each run folder holding per-unit NLL on the records and 12 held-out problems;
+    no_distill is ``shift`` nats a token above the reference on every unit of each seed."""
+    import json
+
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    rows = []
+    for ablation in ("none", "no_distill"):
+        for seed in (0, 1):
+            run = f"runs/{ablation}-s{seed}"
+            sets = {}
+            for name, n in (("records", 8), ("problems", 12)):
+                tokens = np.arange(20, 20 + n, dtype=float)
+                base = np.random.default_rng(100 * seed + n).normal(1.2, 0.3, n) * tokens
+                nll = base + (shift * tokens if ablation == "no_distill" else 0) \
+                    + rng.normal(0, 0.002, n) * tokens
+                after = {"ids": [f"{name}{i}" for i in range(n)], "nll_sum": nll.tolist(),
+                         "tokens": tokens.tolist()}
+                sets[name] = {"before": after, "after": after}
+            (folder / run).mkdir(parents=True)
+            (folder / run / "heldout_records.json").write_text(json.dumps(
+                {"sets": sets, "before": sets["records"]["before"],
+                 "after": sets["records"]["after"]}))
+            rows.append({"id": f"{ablation}-s{seed}", "curves": ["ablation"], "run": run,
+                         "ablation": ablation, "seed": seed, "pass_at_1": None,
+                         "heldout_records": 8, "problems_units": 12, "upsample_k": 2,
+                         "order": "EAC", "strategy": "block",
+                         "params": json.dumps({"ablation": ablation, "seed": seed},
+                                              sort_keys=True)})
+    return rows
+
+
+def test_every_seed_is_compared_with_the_reference_of_its_seed_and_pooled(tmp_path):
+    from rcwork.sweep.registry import compare_to_reference
+
+    rows = _seeded_sweep(tmp_path, 0.05)
+    compare_to_reference(tmp_path, rows)
+    ref0, ref1, nd0, nd1 = rows
+    assert ref0["reference"] is None and ref1["reference"] is None
+    # seed 1 against seed 1's reference (once, only seed 0 was compared)
+    assert (nd0["reference"], nd1["reference"]) == ("none-s0", "none-s1")
+    for r in (nd0, nd1):
+        assert r["diff_vs_reference"] == pytest.approx(0.05, abs=0.005)
+        assert r["diff_low"] > 0 and r["comparisons"] == 4  # 2 seeds x (records, problems)
+        assert r["pooled_seeds"] == [0, 1] and r["pooled_comparisons"] == 2
+        assert r["pooled_diff"] == pytest.approx(0.05, abs=0.005) and r["pooled_diff_low"] > 0
+        # every (seed, unit) pair moved the same way: 16 and 24 pairs of one sign
+        assert r["pooled_p"] < 0.001 and r["pooled_p_problems"] < 0.001
+    # pooled over 24 problem pairs, p is smaller than over one seed's 12
+    assert nd0["pooled_p_problems"] <= nd0["p_problems"]
+
+    rows = _seeded_sweep(tmp_path / "flat", 0.0)
+    compare_to_reference(tmp_path / "flat", rows)
+    nd0 = rows[2]
+    assert nd0["pooled_diff_low"] <= 0 <= nd0["pooled_diff_high"] and nd0["pooled_p"] > 0.05
+
+
+def test_a_setting_run_under_several_seeds_is_answered_pooled(tmp_path):
+    from rcwork.display.answers import forest_figure, sweep_answers
+    from rcwork.sweep.registry import compare_to_reference
+
+    rows = _seeded_sweep(tmp_path, 0.05)
+    compare_to_reference(tmp_path, rows)
+    line = sweep_answers(rows)[0]
+    assert line.startswith("self-distillation vs NTP on the same reflection data "
+                           "(no_distill), seeds 0, 1 pooled: ΔNLL -0.05")
+    assert "on 8 held-out records" in line and "on 12 held-out rcwork problems" in line
+    assert "seed by seed on the 8 held-out records: -0.05" in line and "(seed 1)" in line
+    assert "2 pooled comparisons in the sweep" in line
+    assert "self-distillation lower (better)" in line
+    records, problems = forest_figure(rows).data
+    assert list(records.y) == ["self-distillation vs NTP on the same reflection data "
+                               "(no_distill) (2 seeds)"]
+    assert records.x[0] == pytest.approx(-rows[2]["pooled_diff"])
+    # Without the pooled columns (one seed finished), one sentence per seed, each labelled.
+    for r in rows:
+        r["pooled_seeds"] = None
+    line = sweep_answers(rows)[0]
+    assert "(no_distill) (seed 0): ΔNLL" in line and "(no_distill) (seed 1): ΔNLL" in line
+
+
+def test_the_noise_table_tests_a_setting_over_all_its_seeds(tmp_path):
+    """The sweep section's table: a point run under two seeds gets its permutation p over
+    every (seed, unit) pair, not a blank."""
+    import re
+
+    from rcwork.sweep.report import NLL, curve_points, noise_table
+
+    rows = _seeded_sweep(tmp_path, 0.05)
+    points = curve_points(tmp_path, rows, ["ablation"], NLL)
+    assert [len(p.units) for p in points] == [2, 2]
+    table = noise_table(points, NLL)
+    cells = re.findall(r"<td>([^<]*)</td>", table)
+    assert "paired" in cells and "1 comparison with the reference" in table
+    p = float(cells[cells.index("paired") + 1])
+    assert p < 0.001  # 16 (seed, record) pairs, all one way

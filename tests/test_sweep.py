@@ -17,7 +17,8 @@ import pytest
 from rcwork.distill.masks import (THREE_STRATEGIES, check_strategy, hidden_tokens,
                                   step_strategy)
 from rcwork.paths import project_root
-from rcwork.sweep.registry import EXTRA_SETS, PAIRED_COLUMNS, SET_PAIRED_COLUMNS
+from rcwork.sweep.registry import (EXTRA_SETS, PAIRED_COLUMNS, POOLED_COLUMNS,
+                                   SET_PAIRED_COLUMNS)
 from rcwork.sweep.spec import SpecError, plan, spec_from_dict
 
 SEED = project_root() / "data" / "reflections" / "seed.jsonl"
@@ -262,7 +263,8 @@ def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_
         if r["id"] in before:
             # the paired columns depend on which other points had finished
             keep = [k for k in r
-                    if k not in PAIRED_COLUMNS + SET_PAIRED_COLUMNS and k != "curves"]
+                    if k not in PAIRED_COLUMNS + SET_PAIRED_COLUMNS + POOLED_COLUMNS
+                    and k != "curves"]
             assert {k: r[k] for k in keep} == {k: before[r["id"]][k] for k in keep}
             assert r["attempts"] == 1
         else:  # at most the point the kill interrupted ran twice

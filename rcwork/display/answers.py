@@ -40,20 +40,32 @@ def _units(row: dict[str, Any]) -> str:
     return f"{row.get('heldout_records')} held-out records"
 
 
-def measures(row: dict[str, Any]) -> list[dict[str, Any]]:
+# A measure's columns in a registry row: (difference, low, high, p, Holm p), seed by seed
+# (the row's own run) or pooled over the setting's seeds.
+_PRIMARY = {False: ("diff_vs_reference", "diff_low", "diff_high", "p_permutation", "p_holm"),
+            True: ("pooled_diff", "pooled_diff_low", "pooled_diff_high", "pooled_p",
+                   "pooled_p_holm")}
+
+
+def _set_columns(name: str, pooled: bool) -> tuple[str, ...]:
+    pre = "pooled_" if pooled else ""
+    return tuple(f"{pre}{c}_{name}" for c in ("diff", "diff_low", "diff_high", "p", "p_holm"))
+
+
+def measures(row: dict[str, Any], *, pooled: bool = False) -> list[dict[str, Any]]:
     """Each paired comparison a sweep row carries: the primary metric, then every held-out
-    set measured on both runs; ``d``/``lo``/``hi`` are point − reference."""
-    out = [{"name": "records" if row["paired_metric"] == "nll" else "pass_at_1",
-            "metric": "ΔNLL" if row["paired_metric"] == "nll" else "Δpass@1",
-            "units": _units(row), "d": row["diff_vs_reference"], "lo": row["diff_low"],
-            "hi": row["diff_high"], "p": row["p_permutation"], "p_holm": row["p_holm"]}]
-    for name, label in SET_LABELS.items():
-        if row.get(f"diff_{name}") is not None:
-            out.append({"name": name, "metric": "ΔNLL",
-                        "units": f"{row.get(f'{name}_units')} {label}",
-                        "d": row[f"diff_{name}"], "lo": row[f"diff_low_{name}"],
-                        "hi": row[f"diff_high_{name}"], "p": row[f"p_{name}"],
-                        "p_holm": row[f"p_holm_{name}"]})
+    set measured on both runs; ``d``/``lo``/``hi`` are point − reference.  ``pooled``: the
+    comparison over all the setting's seeds instead of the row's own seed."""
+    out = []
+    primary = ("records" if row["paired_metric"] == "nll" else "pass_at_1",
+               "ΔNLL" if row["paired_metric"] == "nll" else "Δpass@1", _units(row),
+               _PRIMARY[pooled])
+    sets = [(name, "ΔNLL", f"{row.get(f'{name}_units')} {label}", _set_columns(name, pooled))
+            for name, label in SET_LABELS.items()]
+    for name, metric, units, (d, lo, hi, p, p_holm) in [primary, *sets]:
+        if row.get(d) is not None:
+            out.append({"name": name, "metric": metric, "units": units, "d": row[d],
+                        "lo": row[lo], "hi": row[hi], "p": row[p], "p_holm": row[p_holm]})
     return out
 
 
@@ -74,11 +86,39 @@ def _clause(m: dict[str, Any], *, flip: bool) -> str:
             f"p = {m['p']:.3g} (Holm {m['p_holm']:.3g}) — {verdict}")
 
 
-def _paired_sentence(question: str, row: dict[str, Any], *, flip: bool) -> str:
-    """``question``: the paired differences of ``row`` against its reference, one clause per
-    measure, and how many comparisons the Holm adjustment covered."""
-    clauses = "; ".join(_clause(m, flip=flip) for m in measures(row))
-    return f"{question}: {clauses}; {row['comparisons']} comparisons in the sweep."
+def settings(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The compared rows grouped by setting (runs that differ only by seed), in row order."""
+    from rcwork.sweep.registry import setting
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get("reference"):
+            groups.setdefault(setting(r), []).append(r)
+    return list(groups.values())
+
+
+def _paired_sentence(question: str, group: list[dict[str, Any]], *, flip: bool) -> str:
+    """``question``: one setting's paired differences against its reference, one clause per
+    measure, and how many comparisons the Holm adjustment covered.  A setting run under
+    several seeds is stated pooled over them, with each seed's primary difference beside; one
+    not pooled gets a sentence per seed."""
+    row = group[0]
+    if row.get("pooled_seeds") and len(group) > 1:
+        sign = -1.0 if flip else 1.0
+        per_seed = ", ".join(f"{sign * r['diff_vs_reference']:+.4f} (seed {r.get('seed')})"
+                             for r in group)
+        clauses = "; ".join(_clause(m, flip=flip) for m in measures(row, pooled=True))
+        seeds = ", ".join(str(s) for s in row["pooled_seeds"])
+        return (f"{question}, seeds {seeds} pooled: {clauses}; seed by seed on the "
+                f"{_units(row)}: {per_seed}; {row['pooled_comparisons']} pooled comparisons "
+                f"in the sweep.")
+    sentences = []
+    for r in group:
+        label = f" (seed {r.get('seed')})" if len(group) > 1 else ""
+        clauses = "; ".join(_clause(m, flip=flip) for m in measures(r))
+        sentences.append(f"{question}{label}: {clauses}; {r['comparisons']} comparisons in "
+                         f"the sweep.")
+    return " ".join(sentences)
 
 
 def _question(row: dict[str, Any], rows: list[dict[str, Any]]) -> str:
@@ -91,38 +131,47 @@ def _question(row: dict[str, Any], rows: list[dict[str, Any]]) -> str:
 
 
 def sweep_answers(rows: list[dict[str, Any]]) -> list[str]:
-    """One sentence per compared sweep point, the paper's ablations first."""
-    compared = [r for r in rows if r.get("reference")]
+    """One sentence per compared setting, the paper's ablations first."""
+    groups = settings(rows)
     out = []
     for ablation, question in ABLATIONS.items():
-        row = next((r for r in compared if r.get("ablation") == ablation), None)
-        out.append(_paired_sentence(question, row, flip=True) if row else
+        group = next((g for g in groups if g[0].get("ablation") == ablation), None)
+        out.append(_paired_sentence(question, group, flip=True) if group else
                    f"{question}: not in this sweep (add it to the spec's ablation curve).")
-    for r in compared:
-        if r.get("ablation") not in ABLATIONS:
-            out.append(_paired_sentence(_question(r, rows), r, flip=False))
+    for g in groups:
+        if g[0].get("ablation") not in ABLATIONS:
+            out.append(_paired_sentence(_question(g[0], rows), g, flip=False))
     return out
 
 
 def forest_figure(rows: list[dict[str, Any]]) -> go.Figure | None:
-    """The sweep's paired differences as a forest plot: one row per question, one panel per
-    measure, the zero line drawn; each marker is self-distillation − ablation for the
-    ablations and point − reference elsewhere (lower NLL is better)."""
-    compared = [r for r in rows if r.get("reference")]
-    if not compared:
+    """The sweep's paired differences as a forest plot: one row per compared setting (pooled
+    over its seeds where it ran under several, else one row per seed), one panel per measure,
+    the zero line drawn; each marker is self-distillation − ablation for the ablations and
+    point − reference elsewhere (lower NLL is better)."""
+    groups = settings(rows)
+    if not groups:
         return None
-    compared.sort(key=lambda r: (r.get("ablation") not in ABLATIONS, rows.index(r)))
-    names = list(dict.fromkeys(m["name"] for r in compared for m in measures(r)))
+    groups.sort(key=lambda g: (g[0].get("ablation") not in ABLATIONS, rows.index(g[0])))
+    lines: list[tuple[str, dict[str, Any], bool]] = []  # (label, row, pooled)
+    for g in groups:
+        question = _question(g[0], rows)
+        if g[0].get("pooled_seeds") and len(g) > 1:
+            lines.append((f"{question} ({len(g)} seeds)", g[0], True))
+        else:
+            lines += [(question + (f" (seed {r.get('seed')})" if len(g) > 1 else ""), r, False)
+                      for r in g]
+    names = list(dict.fromkeys(m["name"] for _, r, pooled in lines
+                               for m in measures(r, pooled=pooled)))
     titles = {"records": "ΔNLL<br>held-out records", "pass_at_1": "Δpass@1<br>problems",
               "problems": "ΔNLL<br>held-out problems' references",
               "humaneval": "ΔNLL<br>HumanEval canonical solutions"}
     fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True,
                         subplot_titles=[titles[n] for n in names], horizontal_spacing=0.04)
-    labels = [_question(r, rows) for r in compared]
     for col, name in enumerate(names, 1):
         xs, ys, lo, hi, text = [], [], [], [], []
-        for r, label in zip(compared, labels):
-            m = next((m for m in measures(r) if m["name"] == name), None)
+        for label, r, pooled in lines:
+            m = next((m for m in measures(r, pooled=pooled) if m["name"] == name), None)
             if m is None:
                 continue
             sign = -1.0 if r.get("ablation") in ABLATIONS else 1.0
@@ -141,7 +190,7 @@ def forest_figure(rows: list[dict[str, Any]]) -> go.Figure | None:
         fig.add_vline(x=0, line_dash="dot", line_color="#888", row=1, col=col)
     fig.update_yaxes(type="category", autorange="reversed")
     fig.update_annotations(font_size=12)
-    fig.update_layout(height=160 + 45 * len(compared), margin=dict(t=90, l=10, r=10, b=40),
+    fig.update_layout(height=160 + 45 * len(lines), margin=dict(t=90, l=10, r=10, b=40),
                       title=dict(text="Paired differences with 95% intervals (zero: no "
                                       "difference; left of zero: lower NLL)",
                                  font=dict(size=14)))
@@ -204,8 +253,10 @@ def answers_section(run_dir: Path) -> list[str | go.Figure]:
         "<p class='note'>Each line is a paired comparison on shared units (held-out records, "
         "held-out problems' references, HumanEval's canonical solutions, or benchmark "
         "problems) with its 95% bootstrap interval; p-values are Holm-adjusted over every "
-        "comparison of the sweep.  The forest plot below draws the sweep's lines; details in "
-        "the sweep's noise tables and the evaluation section.</p>",
+        "comparison of the sweep (a setting run under several seeds is stated pooled over "
+        "them, Holm-adjusted over the sweep's pooled comparisons).  The forest plot below "
+        "draws the sweep's lines; details in the sweep's noise tables and the evaluation "
+        "section.</p>",
         f"<ul class='answers'>{body}</ul>"]
     fig = forest_figure(rows)
     if fig is not None:

@@ -13,7 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rcwork.bootstrap import Interval, Units, difference, holm, interval, permutation_test
+from rcwork.bootstrap import (Interval, Units, difference, holm, interval,
+                              permutation_test, stack)
 from rcwork.jsonl import read_jsonl_values, write_jsonl
 from rcwork.stage_files import DistillMetrics, EvaluationResults, read_json
 from rcwork.sweep.plan import _locked, run_dir
@@ -100,6 +101,12 @@ PAIRED_COLUMNS = ("reference", "paired_metric", "paired_weighting", "diff_vs_ref
                   "diff_low", "diff_high", "p_permutation", "p_holm", "comparisons")
 SET_PAIRED_COLUMNS = tuple(f"{c}_{name}" for name in EXTRA_SETS
                            for c in ("diff", "diff_low", "diff_high", "p", "p_holm"))
+# A setting run under several seeds, compared over all of them at once (the same columns on
+# each of its rows): the primary metric, then each extra held-out set.
+POOLED_COLUMNS = ("pooled_seeds", "pooled_diff", "pooled_diff_low", "pooled_diff_high",
+                  "pooled_p", "pooled_p_holm", "pooled_comparisons") + tuple(
+    f"pooled_{c}_{name}" for name in EXTRA_SETS
+    for c in ("diff", "diff_low", "diff_high", "p", "p_holm"))
 
 
 def row_units(sweep_dir: Path, row: dict[str, Any], metric: str) -> Units | None:
@@ -112,50 +119,97 @@ def row_units(sweep_dir: Path, row: dict[str, Any], metric: str) -> Units | None
                      "records" if metric == "nll" else metric)
 
 
+def setting(row: dict[str, Any]) -> str:
+    """A row's swept settings without its seed: the runs of one setting differ only there."""
+    params = json.loads(row.get("params") or "{}")
+    params.pop("seed", None)
+    return json.dumps(params, sort_keys=True)
+
+
+def _compare(a: list[Units], b: list[Units]) -> tuple[Interval, float]:
+    """``a − b`` paired unit by unit (and seed by seed, in order): the bootstrap interval, and
+    a sign-flip permutation p-value over every (seed, unit) pair."""
+    d, _ = difference(a, b)
+    return d, permutation_test(stack(a), stack(b))
+
+
 def compare_to_reference(sweep_dir: Path, rows: list[dict[str, Any]]) -> None:
-    """Add to each row its paired comparisons with its curve's reference point (the point the
-    curves share, else the curve's first), seed by seed: the difference with a paired
-    bootstrap interval, a sign-flip permutation p-value, and Holm's adjustment over every
-    comparison of the sweep (``comparisons`` says how many).  The primary metric is pass@1
-    where the whole curve was evaluated, else the held-out records' NLL; every held-out set of
-    :data:`EXTRA_SETS` the two runs share is compared too (``diff_<set>``, ...).  NLL is
+    """Add to each row its paired comparisons with its curve's reference setting (the one the
+    curves share, else the curve's first) run under the same seed: the difference with a
+    paired bootstrap interval, a sign-flip permutation p-value, and Holm's adjustment over
+    every such comparison of the sweep (``comparisons`` says how many).  The primary metric is
+    pass@1 where the whole curve was evaluated, else the held-out records' NLL; every held-out
+    set of :data:`EXTRA_SETS` the two runs share is compared too (``diff_<set>``, ...).  NLL is
     token-weighted (each unit by its answer tokens, the mean training reports), pass@1
-    weights each problem once."""
+    weights each problem once.
+
+    A setting run under several seeds is also compared over all of them at once
+    (``pooled_*``, the same on each of its rows): the bootstrap resamples seeds and the units
+    inside each, the permutation test flips every (seed, unit) pair, and Holm runs over these
+    pooled comparisons as a family of their own (``pooled_comparisons``)."""
     for r in rows:
-        r.update(dict.fromkeys(PAIRED_COLUMNS + SET_PAIRED_COLUMNS))
+        r.update(dict.fromkeys(PAIRED_COLUMNS + SET_PAIRED_COLUMNS + POOLED_COLUMNS))
     done = [r for r in rows if r.get("curves")]
-    found: list[tuple[dict[str, Any], str, float]] = []  # (row, its p_holm column, p)
+    found: list[tuple[list[dict[str, Any]], str, float]] = []  # (rows, p_holm column, p)
+    pooled: list[tuple[list[dict[str, Any]], str, float]] = []
     for curve in dict.fromkeys(c for r in done for c in r["curves"]):
         members = [r for r in done if curve in r["curves"]]
         shared = [r for r in members if len(r["curves"]) > 1]
-        ref_params = (shared or members)[0]["params"]
+        reference = setting((shared or members)[0])
+        refs = {m.get("seed"): m for m in members if setting(m) == reference}
         metric = "pass_at_1" if all(r.get("pass_at_1") is not None for r in members) else "nll"
+        groups: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         for r in members:
-            if r["params"] == ref_params or r["reference"] is not None:
-                continue
-            ref = next((m for m in members if m["params"] == ref_params
-                        and m.get("seed") == r.get("seed")), None)
-            if ref is None:
+            ref = refs.get(r.get("seed"))
+            if setting(r) == reference or r["reference"] is not None or ref is None:
                 continue
             a, b = row_units(sweep_dir, r, metric), row_units(sweep_dir, ref, metric)
             if a is None or b is None or a.ids != b.ids:
                 continue  # not the same units: no paired comparison to offer
-            d, _ = difference([a], [b])
+            d, p = _compare([a], [b])
             r.update(reference=ref["id"], paired_metric=metric,
                      paired_weighting="per token" if metric == "nll" else "per problem",
                      diff_vs_reference=d.value, diff_low=d.low, diff_high=d.high,
-                     p_permutation=permutation_test(a, b))
-            found.append((r, "p_holm", r["p_permutation"]))
+                     p_permutation=p)
+            found.append(([r], "p_holm", p))
             for name in EXTRA_SETS:
                 a, b = row_units(sweep_dir, r, name), row_units(sweep_dir, ref, name)
                 if a is None or b is None or a.ids != b.ids:
                     continue
-                d, _ = difference([a], [b])
+                d, p = _compare([a], [b])
                 r.update({f"diff_{name}": d.value, f"diff_low_{name}": d.low,
-                          f"diff_high_{name}": d.high, f"p_{name}": permutation_test(a, b)})
-                found.append((r, f"p_holm_{name}", r[f"p_{name}"]))
-    for (r, column, _), p in zip(found, holm([p for _, _, p in found])):
-        r.update({column: p, "comparisons": len(found)})
+                          f"diff_high_{name}": d.high, f"p_{name}": p})
+                found.append(([r], f"p_holm_{name}", p))
+            groups.setdefault(setting(r), []).append((r, ref))
+        for pairs in groups.values():
+            if len(pairs) > 1:
+                pooled += _pool(sweep_dir, pairs, metric)
+    for family, total in ((found, "comparisons"), (pooled, "pooled_comparisons")):
+        for (group, column, _), p in zip(family, holm([p for _, _, p in family])):
+            for r in group:
+                r.update({column: p, total: len(family)})
+
+
+def _pool(sweep_dir: Path, pairs: list[tuple[dict[str, Any], dict[str, Any]]], metric: str
+          ) -> list[tuple[list[dict[str, Any]], str, float]]:
+    """The pooled comparisons of one setting's seeds with the reference's (each pair: a row and
+    its reference of the same seed); returns them for Holm's adjustment."""
+    group = [r for r, _ in pairs]
+    seeds = [r.get("seed") for r in group]
+    out = []
+    for name, prefix in [(metric, "pooled_diff"), *((n, f"pooled_diff_{n}") for n in EXTRA_SETS)]:
+        a = [row_units(sweep_dir, r, name) for r, _ in pairs]
+        b = [row_units(sweep_dir, ref, name) for _, ref in pairs]
+        if any(x is None or y is None or x.ids != y.ids for x, y in zip(a, b)):
+            continue
+        d, p = _compare(a, b)
+        tail = "" if name == metric else f"_{name}"
+        for r in group:
+            r.update({prefix: d.value, f"pooled_diff_low{tail}": d.low,
+                      f"pooled_diff_high{tail}": d.high, f"pooled_p{tail}": p,
+                      "pooled_seeds": seeds})
+        out.append((group, f"pooled_p_holm{tail}", p))
+    return out
 
 
 def collect(plan) -> list[dict[str, Any]]:

@@ -26,7 +26,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from rcwork.sweep import paper
-from rcwork.bootstrap import Interval, Units, difference, holm, interval, permutation_test
+from rcwork.bootstrap import (Interval, Units, difference, holm, interval, permutation_test,
+                              stack)
 from rcwork.stage_files import DistillMetrics, EvaluationResults, read_json
 from rcwork.sweep.registry import EXTRA_SETS, heldout_units, problem_units, read_registry
 from rcwork.display.html import html_table
@@ -293,8 +294,8 @@ def noise_table(points: list[CurvePoint], metric: Metric) -> str:
             "better" if (d.value > 0) == metric.higher_is_better else "worse")
         if d.contains(0.0):
             inside.append(p.label)
-        one_seed = paired and len(p.units) == 1
-        p_values.append(permutation_test(p.units[0], r.units[0]) if one_seed else None)
+        # paired: every (seed, unit) pair's sign flipped at once
+        p_values.append(permutation_test(stack(p.units), stack(r.units)) if paired else None)
         rows.append([p.label, _fmt(metric.scale(p.ci.value)),
                      _fmt_ci(metric.scale(d.value), metric.scale(d.low), metric.scale(d.high)),
                      "paired" if paired else "unpaired", verdict])
