@@ -189,26 +189,29 @@ Section = tuple[Callable[[Path], list[str | go.Figure]], str]
 
 
 def build_report(run_dir: str | Path, out_html: str | Path, *, sections: list[Section],
-                 title: str = "rcwork run") -> Path:
+                 title: str = "rcwork run", notebooks: bool = True) -> Path:
     """Write the report of ``run_dir`` to ``out_html`` (plus ``notebooks/`` beside it).
 
     ``sections`` are ``(section function, stage folder under run_dir)`` pairs in page order;
     the pipeline's stage registry gives them (:func:`rcwork.pipeline.report_sections`), each
-    drawn by its stage's module in :mod:`rcwork.display`."""
+    drawn by its stage's module in :mod:`rcwork.display`.  ``notebooks``: convert the
+    executed notebooks under ``run_dir`` and link them (a sweep's own page leaves its points'
+    notebooks out)."""
     run_dir, out_html = Path(run_dir), Path(out_html)
     out_html.parent.mkdir(parents=True, exist_ok=True)
     copy_static(out_html.parent)
     pipeline = PipelineRecord.read_if_exists(run_dir)
     page = _Page(title)
-    page.add(f"<h1>{html.escape(title)}</h1><p class='note'>run {html.escape(str(run_dir))} · "
-             f"profile {html.escape(pipeline.profile if pipeline else '?')} · built "
-             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}</p>")
+    profile = f" · profile {html.escape(pipeline.profile)}" if pipeline else ""
+    page.add(f"<h1>{html.escape(title)}</h1><p class='note'>run {html.escape(str(run_dir))}"
+             f"{profile} · built {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}</p>")
     stages = pipeline.stages if pipeline else {}
     if stages:
         page.add(html_table([[k, v.get("status"), v.get("wall_s")] for k, v in stages.items()],
                         ["stage", "status", "wall time (s)"]))
     for section, folder in sections:
         page.extend(section(run_dir / folder))
-    _notebooks_section(page, run_dir, out_html.parent, stages)
+    if notebooks:
+        _notebooks_section(page, run_dir, out_html.parent, stages)
     out_html.write_text(page.render(), encoding="utf-8")
     return out_html

@@ -319,6 +319,11 @@ def test_sweep_survives_sigkill_and_resumes_every_point_once(small_records, tmp_
 
     again = run_sweep(SweepConfig(sweep_dir=str(sweep_dir), progress=False))
     assert again["ran"] == [] and len(again["skipped"]) == 7
+    # The sweep's own page: its answers, then its curves, written with the registry.
+    page = Path(again["report"]).read_text()
+    assert Path(again["report"]) == sweep_dir / "report.html"
+    assert page.index("What this run answered") < page.index("difference to reference")
+    assert "self-distillation vs NTP on the same reflection data" in page
 
     # The registry is one table for pandas and datasets.
     import datasets

@@ -238,15 +238,7 @@ def reinforce_answer(d: Path) -> str | None:
     return line + (": too few problems to tell a change from noise." if n < 20 else ".")
 
 
-def answers_section(run_dir: Path) -> list[str | go.Figure]:
-    """The section, from whatever stages of ``run_dir`` have run."""
-    from rcwork.sweep.registry import read_registry
-
-    rows = read_registry(run_dir / "sweep")
-    lines = sweep_answers(rows)
-    for line in (evaluation_answer(run_dir / "evaluate"), reinforce_answer(run_dir / "reinforce")):
-        if line:
-            lines.append(line)
+def _answers_parts(lines: list[str], rows: list[dict[str, Any]]) -> list[str | go.Figure]:
     body = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
     parts: list[str | go.Figure] = [
         "<h2 id='answers'>What this run answered</h2>",
@@ -262,3 +254,24 @@ def answers_section(run_dir: Path) -> list[str | go.Figure]:
     if fig is not None:
         parts.append(fig)
     return parts
+
+
+def answers_section(run_dir: Path) -> list[str | go.Figure]:
+    """The section, from whatever stages of ``run_dir`` have run."""
+    from rcwork.sweep.registry import read_registry
+
+    rows = read_registry(run_dir / "sweep")
+    lines = sweep_answers(rows)
+    for line in (evaluation_answer(run_dir / "evaluate"), reinforce_answer(run_dir / "reinforce")):
+        if line:
+            lines.append(line)
+    return _answers_parts(lines, rows)
+
+
+def sweep_answers_section(sweep_dir: Path) -> list[str | go.Figure]:
+    """The section for a sweep on its own (``<sweep>/report.html``): its sentences and forest
+    plot."""
+    from rcwork.sweep.registry import read_registry
+
+    rows = read_registry(sweep_dir)
+    return _answers_parts(sweep_answers(rows), rows)

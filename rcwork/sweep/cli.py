@@ -26,6 +26,8 @@ def _report(summary: dict[str, Any]) -> int:
           f"{len(summary['ran'])}, already done {len(summary['skipped'])}, failed "
           f"{len(summary['failed'])}" + (f" ({', '.join(summary['failed'])})"
                                         if summary['failed'] else ""), flush=True)
+    if summary.get("report"):
+        print(f"[sweep] report: {summary['report']}", flush=True)
     return 1 if summary["failed"] else 0
 
 

@@ -26,6 +26,9 @@ from rcwork.sweep.plan import (Plan, _locked, _select, is_done, make_plan, run_d
 from rcwork.sweep.registry import collect, make_row
 from rcwork.sweep.spec import Point
 
+REPORT_FILE = "report.html"  # the sweep's own page, beside registry.jsonl
+
+
 def run_point(p: Plan, point: Point, *, commit: dict[str, Any], keep_models: bool = False
               ) -> dict[str, Any] | None:
     """Run one point into its folder; returns its registry row, or None when another process
@@ -125,7 +128,21 @@ def run_sweep(cfg: SweepConfig) -> dict[str, Any]:
     else:
         _run_sequential(p, todo, cfg, summary)
     collect(p)
+    summary["report"] = str(write_report(p))
     return summary
+
+
+def write_report(p: Plan) -> Path:
+    """``<sweep>/report.html``: what the sweep answered (one sentence per compared setting,
+    the forest plot), then its curves, noise tables and training curves; rebuilt with the
+    registry after every run of the sweep command."""
+    from rcwork.display.answers import sweep_answers_section
+    from rcwork.report import build_report
+    from rcwork.sweep.report import section
+
+    return build_report(p.sweep_dir, Path(p.sweep_dir) / REPORT_FILE,
+                        sections=[(sweep_answers_section, "."), (section, ".")],
+                        title=f"rcwork sweep · {p.spec.name}", notebooks=False)
 
 
 def run_point_job(sweep_dir: str, point_id: str, keep_models: bool) -> dict[str, Any] | None:
