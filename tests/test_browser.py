@@ -41,7 +41,6 @@ from rcwork.display.masks import attention_mask_png, summary_line
 from rcwork.models import load_model
 from rcwork.records import read_records, write_jsonl
 from rcwork.paths import project_root
-from rcwork.runs import run_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -121,27 +120,9 @@ def lesson(tmp_path_factory):
 
 # ---------------------------------------------------------------------------------- report
 
-REINFORCE = {"profile": "ci", "config": {"max_steps": 1}}
-
-
-@pytest.fixture(scope="module")
-def report(lesson, tmp_path_factory) -> Path:
-    """02, 03 and 06 (the trajectory viewer) executed by papermill and a three-point sweep run,
-    as the pipeline runs them, then the report built with the pipeline's sections."""
-    from rcwork.pipeline import report_sections
-    from rcwork.report import build_report
-    from rcwork.sweep import SweepConfig, run_sweep
-
-    run = tmp_path_factory.mktemp("run")
-    for name, params in lesson["params"].items():
-        run_notebook(name, run / "notebooks", params)
-    reinforce = {**REINFORCE, "config": {**REINFORCE["config"],
-                                         "output_dir": str(run / "reinforce")}}
-    run_notebook("06_reinforce", run / "notebooks", reinforce)
-    run_sweep(SweepConfig(spec=str(project_root() / "configs" / "sweeps" / "ci.toml"),
-                          sweep_dir=str(run / "sweep"), progress=False))
-    return build_report(run, tmp_path_factory.mktemp("reports") / "index.html",
-                        title="browser test", sections=report_sections())
+# The lessons whose executed copies carry a widget, and the widget's class.
+WIDGETS = {"02_inspect": ".rc-record-browser", "03_mask_visualize": ".rc-mask-explorer",
+           "06_reinforce": ".rx-trajectory-viewer"}
 
 
 def widget_outputs_drawn(page) -> list[dict]:
@@ -156,11 +137,17 @@ def widget_outputs_drawn(page) -> list[dict]:
         })""")
 
 
-def test_report_and_converted_notebooks_render_offline(report, page, shots):
+def test_report_and_converted_notebooks_render_offline(ci_pipeline, page, shots):
+    """The ``ci`` pipeline's report (its sweep, ReflexiCoder's curves) and every lesson it
+    links, as converted beside it."""
+    from rcwork.pipeline import STAGES
+
     guard = Guard(page)
-    page.goto(report.as_uri(), wait_until="load")
+    page.goto(ci_pipeline.report.as_uri(), wait_until="load")
     links = page.eval_on_selector_all("a[href$='.html']", "as => as.map(a => a.href)")
-    assert len(links) == 3, f"the report should link the three executed notebooks: {links}"
+    lessons = sum(s.notebook is not None for s in STAGES)
+    assert len(links) == lessons, f"the report should link its {lessons} executed lessons: " \
+        f"{links}"
     # The sweep's curves (up-sampling factor, mask order: rcwork's panel and the paper's) and
     # the GRPO reward curves are drawn from the one inlined plotly.js.
     text = page.inner_text("body")
@@ -173,24 +160,28 @@ def test_report_and_converted_notebooks_render_offline(report, page, shots):
         fig.screenshot(path=shots / f"report_sweep_{curve}.png")
     page.screenshot(path=shots / "report.png", full_page=True)
     guard.check("report")
+    drawn = set()
     for url in links:
-        name = Path(urlparse(url).path).stem.split("__")[-1]
+        stem = Path(urlparse(url).path).stem
+        name = stem.split("__")[-1]
         page.goto(url, wait_until="load")
-        page.wait_for_selector(".jupyter-widgets")
-        # plotly figures are drawn from the inlined plotly.js
-        page.wait_for_selector(".js-plotly-plot .main-svg")
-        page.wait_for_function("""() => [...document.querySelectorAll(
-            'script[type="application/vnd.jupyter.widget-view+json"]')].every(
-            s => s.parentElement.querySelector('.jupyter-widgets'))""")
-        outputs = widget_outputs_drawn(page)
-        assert outputs and all(o["drawn"] for o in outputs), f"{name}: empty widget output(s): " \
-            f"{[o for o in outputs if not o['drawn']]}"
-        no_bpe_markers(page.inner_text("body"), name)
-        widget = {"02_inspect": ".rc-record-browser", "03_mask_visualize": ".rc-mask-explorer",
-                  "06_reinforce": ".rx-trajectory-viewer"}[name]
-        page.locator(widget).scroll_into_view_if_needed()
-        page.screenshot(path=shots / f"report_{name}.png")
-        guard.check(name)
+        if name in WIDGETS:
+            page.wait_for_selector(".jupyter-widgets")
+            # plotly figures are drawn from the inlined plotly.js
+            page.wait_for_selector(".js-plotly-plot .main-svg")
+            page.wait_for_function("""() => [...document.querySelectorAll(
+                'script[type="application/vnd.jupyter.widget-view+json"]')].every(
+                s => s.parentElement.querySelector('.jupyter-widgets'))""")
+            outputs = widget_outputs_drawn(page)
+            assert outputs and all(o["drawn"] for o in outputs), \
+                f"{name}: empty widget output(s): {[o for o in outputs if not o['drawn']]}"
+            no_bpe_markers(page.inner_text("body"), name)
+            page.locator(WIDGETS[name]).scroll_into_view_if_needed()
+            drawn.add(name)
+        # 05 runs twice (base, distilled): the others are named by their whole stem
+        page.screenshot(path=shots / f"report_{name if name in WIDGETS else stem}.png")
+        guard.check(stem)
+    assert drawn == set(WIDGETS), f"lessons with widgets not linked: {set(WIDGETS) - drawn}"
 
 
 # ---------------------------------------------------------------------------------- JupyterLab
@@ -382,9 +373,15 @@ def test_lesson_runs_in_jupyterlab(lab, page, name):
     guard.check(f"{name} in JupyterLab")
 
 
-def test_converted_notebook_keeps_widget_state(report):
-    """The converted pages carry the widgets' saved state (what the manager draws from)."""
-    for html_file in (report.parent / "notebooks").glob("*.html"):
+def test_converted_notebook_keeps_widget_state(ci_pipeline):
+    """The converted pages with widgets carry their saved state (what the manager draws from),
+    and load the manager from the report's folder, never from a CDN."""
+    pages = sorted((ci_pipeline.report.parent / "notebooks").glob("*.html"))
+    with_widgets = [p for p in pages if p.stem.split("__")[-1] in WIDGETS]
+    assert len(with_widgets) == len(WIDGETS), [p.name for p in pages]
+    for html_file in pages:
         text = html_file.read_text()
-        assert "application/vnd.jupyter.widget-state+json" in text, html_file.name
-        assert "_static/html-manager/embed-amd.js" in text and "unpkg.com" not in text
+        assert "unpkg.com" not in text, html_file.name
+        if html_file in with_widgets:
+            assert "application/vnd.jupyter.widget-state+json" in text, html_file.name
+            assert "_static/html-manager/embed-amd.js" in text, html_file.name

@@ -5,23 +5,17 @@ import re
 
 import pytest
 
-from rcwork.paths import project_root
 from rcwork.pipeline import STAGES, run_pipeline
 from rcwork.stages import read_profile
 
 
-def _tree(folder):
-    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
-
-
 @pytest.mark.slow
-def test_ci_pipeline_runs_every_stage_and_writes_the_report(tmp_path):
+def test_ci_pipeline_runs_every_stage_and_writes_the_report(ci_pipeline):
     """Every lesson runs as JupyterLab runs it (the kernel in notebooks/), with the profile's
     settings and the run folder's paths only; nothing lands under notebooks/."""
-    run_dir, report = tmp_path / "run", tmp_path / "report" / "index.html"
-    lessons = _tree(project_root() / "notebooks")
-    state = run_pipeline("ci", run_dir, report)
-    assert _tree(project_root() / "notebooks") == lessons, "a lesson wrote under notebooks/"
+    run_dir, report, state = ci_pipeline.run_dir, ci_pipeline.report, ci_pipeline.state
+    assert ci_pipeline.lessons_after == ci_pipeline.lessons_before, \
+        "a lesson wrote under notebooks/"
     ci = read_profile("ci")
     assert [s for s in state.stages] == [s.name for s in STAGES]
     assert all(s["status"] == "done" for s in state.stages.values())

@@ -14,11 +14,11 @@ with the code cells' sources left out: code is code) and fail on:
   warnings from the training stack).
 
 ``test_the_check_fails_on_each_kind_of_raw_text`` feeds the same check crafted pages, one fault
-each, so a check that cannot fail would fail there.  The pages read: by default the report and
-lessons 04, 05 (twice: the base model and the distilled checkpoint compared with it) and 06
-executed here at the ``ci`` profile's size (the lessons with formulas and training); with
-``RCWORK_READER_REPORT=reports/index.html`` the report ``make run`` built and every lesson it
-links instead.  Screenshots of 04's loss formula and 06's reward formulas, rendered, go to
+each, so a check that cannot fail would fail there.  The pages read: by default the report the
+session's ``ci`` pipeline built (``conftest.ci_pipeline``) and every lesson it links, 05 twice
+(the base model and the distilled checkpoint compared with it); with
+``RCWORK_READER_REPORT=reports/index.html`` the report ``make run`` built and its lessons
+instead.  Screenshots of 04's loss formula and 06's reward formulas, rendered, go to
 ``$RCWORK_SCREENSHOTS`` when set (``make screenshots``), else to the test's temp folder.
 
 Without a browser: the evaluation section's words for empty results (``0 of 20 problems
@@ -45,10 +45,6 @@ pytestmark = pytest.mark.slow
 
 LOCAL_SCHEMES = {"file", "data", "blob", "about"}
 TIMEOUT_MS = 120_000  # two cores shared with other work
-
-# The pipeline's stages whose lessons are executed here (in this order: 05-distilled scores
-# 04's checkpoint and compares with 05-base).
-LESSON_STAGES = ["distill", "evaluate-base", "evaluate-distilled", "reinforce"]
 
 RAW_LATEX = ("$$", "\\frac", "\\mathrm{")
 # An HTML string echoed as a value ('<style>\n.rx-traj{...' or "<div ...") or markup that shows
@@ -161,54 +157,16 @@ def shots(tmp_path_factory) -> Path:
 
 # ---------------------------------------------------------------------------------- the pages
 
-def _lesson(pool, run: Path, stage_name: str, **extra):
-    """Submit a pipeline stage's lesson to ``pool`` as the pipeline runs it
-    (:func:`rcwork.runner.run_stage`, the ``ci`` profile, the pipeline's overrides for ``run``
-    plus ``extra``)."""
-    from rcwork.pipeline import STAGES
-    from rcwork.runner import run_stage
-
-    stage = next(s for s in STAGES if s.name == stage_name)
-    return pool.submit(run_stage, stage.config, {**stage.overrides(run), **extra}, profile="ci",
-                       executor="notebook", notebook_dir=run / "notebooks" / stage_name)
-
-
-def run_lessons(run: Path) -> None:
-    """Lessons 04, 05 (base, then the distilled checkpoint compared with it) and 06, as the
-    pipeline runs them, two at a time (each kernel uses one thread): 05-distilled waits for
-    04's checkpoint and 05-base's results.  04 trains on the seed records alone (synthesis,
-    which would add its kept records, is not run here)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from rcwork.paths import SEED_RECORDS
-
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        distill = _lesson(pool, run, "distill", data=[SEED_RECORDS])
-        base = _lesson(pool, run, "evaluate-base")
-        base.result()
-        reinforce = _lesson(pool, run, "reinforce")
-        distill.result()
-        _lesson(pool, run, "evaluate-distilled").result()
-        reinforce.result()
-
-
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    """The report to read: ``$RCWORK_READER_REPORT``, or one built here (with the pipeline's
-    sections) from the lessons :func:`run_lessons` executes."""
+def report(request) -> Path:
+    """The report to read: ``$RCWORK_READER_REPORT``, or the session's ``ci`` pipeline report
+    (every lesson executed as the pipeline executes it)."""
     given = os.environ.get("RCWORK_READER_REPORT")
     if given:
         path = Path(given).resolve()
         assert path.is_file(), f"RCWORK_READER_REPORT={given}: no such report"
         return path
-    from rcwork.pipeline import report_sections
-    from rcwork.report import build_report
-
-    run = tmp_path_factory.mktemp("run")
-    run_lessons(run)
-    return build_report(run, tmp_path_factory.mktemp("report") / "index.html",
-                        title="reader test", sections=report_sections())
+    return request.getfixturevalue("ci_pipeline").report
 
 
 def lesson_links(page, report: Path) -> dict[str, str]:

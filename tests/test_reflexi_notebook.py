@@ -1,18 +1,19 @@
-"""06_reinforce under papermill with the tiny model: every step of the lesson runs."""
+"""06_reinforce under papermill with the tiny model: every step of the lesson runs.
+
+The lesson is the one the session's ``ci`` pipeline executed (``conftest.ci_pipeline``): the
+same notebook and parameters (the ``ci`` profile, the run folder's output path) this test once
+ran a second time on its own."""
 
 import nbformat
 import pytest
 
-from rcwork.runs import run_notebook
-
 
 @pytest.mark.slow
-def test_06_reinforce_runs_under_papermill(tmp_path):
-    out_dir = tmp_path / "reinforce"
+def test_06_reinforce_runs_under_papermill(ci_pipeline):
+    out_dir = ci_pipeline.run_dir / "reinforce"
     # The ci profile: the tiny model, 2 GRPO steps of 2 completions, a 2-step warm-up.
-    params = {"profile": "ci", "config": {"output_dir": str(out_dir)}}
-    out = run_notebook("06_reinforce", tmp_path / "run", params)
-    nb = nbformat.read(out, as_version=4)
+    executed = ci_pipeline.state.stages["reinforce"]["notebook"]
+    nb = nbformat.read(executed, as_version=4)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     text = "".join(o.get("text", "") for o in outputs)
     assert "well formed True, n = 1" in text and "trailing text: well formed False" in text
