@@ -46,16 +46,6 @@ class Units:
         return float(self.num.sum() / self.den.sum())
 
 
-def stack(runs: Sequence[Units]) -> Units:
-    """Several runs' units (one run per seed) as one set, ids ``<run index>:<id>``: the pairs a
-    permutation test flips when two settings were each run under the same seeds."""
-    if len(runs) == 1:
-        return runs[0]
-    return Units.make([f"{k}:{i}" for k, u in enumerate(runs) for i in u.ids],
-                      np.concatenate([u.num for u in runs]),
-                      np.concatenate([u.den for u in runs]))
-
-
 @dataclass
 class Interval:
     value: float
@@ -100,13 +90,8 @@ def interval(groups: Sequence[Units], *, n: int = REPLICATES, level: float = LEV
     return _interval(float(np.mean([g.value for g in groups])), reps, level, len(groups))
 
 
-def difference(a: Sequence[Units], b: Sequence[Units], *, n: int = REPLICATES,
-               level: float = LEVEL, seed: int = 0) -> tuple[Interval, bool]:
-    """Interval of ``metric(a) - metric(b)`` and whether it was paired.
-
-    Paired when the runs of ``a`` and ``b`` match one to one (in order) on the same unit ids:
-    each replicate then draws one set of units for both, so shared noise cancels.
-    """
+def _difference_replicates(a: Sequence[Units], b: Sequence[Units], n: int, seed: int
+                           ) -> tuple[float, np.ndarray, bool]:
     if not a or not b:
         raise ValueError("no runs to compare")
     rng = np.random.default_rng(seed)
@@ -117,7 +102,33 @@ def difference(a: Sequence[Units], b: Sequence[Units], *, n: int = REPLICATES,
     else:
         reps = _values(a, _draws(a, rng, n)) - _values(b, _draws(b, rng, n))
     value = float(np.mean([g.value for g in a]) - np.mean([g.value for g in b]))
+    return value, reps, paired
+
+
+def difference(a: Sequence[Units], b: Sequence[Units], *, n: int = REPLICATES,
+               level: float = LEVEL, seed: int = 0) -> tuple[Interval, bool]:
+    """Interval of ``metric(a) - metric(b)`` and whether it was paired.
+
+    Paired when the runs of ``a`` and ``b`` match one to one (in order) on the same unit ids:
+    each replicate then draws one set of units for both, so shared noise cancels.
+    """
+    value, reps, paired = _difference_replicates(a, b, n, seed)
     return _interval(value, reps, level, len(a)), paired
+
+
+def difference_p(a: Sequence[Units], b: Sequence[Units], *, n: int = REPLICATES,
+                 seed: int = 0) -> float:
+    """Two-sided bootstrap p-value of "no difference", read off the replicates
+    :func:`difference` draws (same ``n`` and ``seed``): twice the smaller share on either side
+    of zero, so p < 1 − level exactly when that interval leaves zero out.
+
+    For settings run under several seeds this is the test that carries seed-to-seed training
+    noise (each replicate resamples the seeds, then the units): a permutation test over
+    (seed, unit) pairs would treat each trained model as fixed, and call "different" a shift
+    that one seed shows and the other reverses."""
+    _, reps, _ = _difference_replicates(a, b, n, seed)
+    side = min(np.count_nonzero(reps <= 0), np.count_nonzero(reps >= 0))
+    return float(min(1.0, 2 * (side + 1) / (n + 1)))
 
 
 # ---- paired tests and many comparisons --------------------------------------------------------

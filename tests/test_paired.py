@@ -167,7 +167,8 @@ def test_reinforce_answer_pairs_the_stages_problem_by_problem(tmp_path):
 def _seeded_sweep(folder, shift):
     """Registry rows of a sweep whose reference (ablation none) and no_distill ran under seeds
     0 and 1, each run folder holding per-unit NLL on the records and 12 held-out problems;
-    no_distill is ``shift`` nats a token above the reference on every unit of each seed."""
+    no_distill is ``shift`` nats a token above the reference on every unit of each seed (a
+    pair: one shift per seed)."""
     import json
 
     import numpy as np
@@ -181,7 +182,8 @@ def _seeded_sweep(folder, shift):
             for name, n in (("records", 8), ("problems", 12)):
                 tokens = np.arange(20, 20 + n, dtype=float)
                 base = np.random.default_rng(100 * seed + n).normal(1.2, 0.3, n) * tokens
-                nll = base + (shift * tokens if ablation == "no_distill" else 0) \
+                moved = shift[seed] if isinstance(shift, tuple) else shift
+                nll = base + (moved * tokens if ablation == "no_distill" else 0) \
                     + rng.normal(0, 0.002, n) * tokens
                 after = {"ids": [f"{name}{i}" for i in range(n)], "nll_sum": nll.tolist(),
                          "tokens": tokens.tolist()}
@@ -213,15 +215,23 @@ def test_every_seed_is_compared_with_the_reference_of_its_seed_and_pooled(tmp_pa
         assert r["diff_low"] > 0 and r["comparisons"] == 4  # 2 seeds x (records, problems)
         assert r["pooled_seeds"] == [0, 1] and r["pooled_comparisons"] == 2
         assert r["pooled_diff"] == pytest.approx(0.05, abs=0.005) and r["pooled_diff_low"] > 0
-        # every (seed, unit) pair moved the same way: 16 and 24 pairs of one sign
-        assert r["pooled_p"] < 0.001 and r["pooled_p_problems"] < 0.001
-    # pooled over 24 problem pairs, p is smaller than over one seed's 12
-    assert nd0["pooled_p_problems"] <= nd0["p_problems"]
+        # both seeds moved every unit the same way: no replicate reaches zero
+        assert r["pooled_p"] <= 0.001 and r["pooled_p_problems"] <= 0.001
 
     rows = _seeded_sweep(tmp_path / "flat", 0.0)
     compare_to_reference(tmp_path / "flat", rows)
     nd0 = rows[2]
     assert nd0["pooled_diff_low"] <= 0 <= nd0["pooled_diff_high"] and nd0["pooled_p"] > 0.05
+
+    # The seeds disagree: each seed alone is clearly different (one up, one down), pooled the
+    # setting is not — and the pooled p says so with its interval, not against it.
+    rows = _seeded_sweep(tmp_path / "split", (0.05, -0.05))
+    compare_to_reference(tmp_path / "split", rows)
+    nd0, nd1 = rows[2:]
+    assert nd0["p_permutation"] < 0.01 and nd1["p_permutation"] < 0.01
+    assert nd0["diff_low"] > 0 and nd1["diff_high"] < 0
+    assert nd0["pooled_diff_low"] < 0 < nd0["pooled_diff_high"]
+    assert nd0["pooled_p"] > 0.05 and nd0["pooled_p_problems"] > 0.05
 
 
 def test_a_setting_run_under_several_seeds_is_answered_pooled(tmp_path):
@@ -249,8 +259,8 @@ def test_a_setting_run_under_several_seeds_is_answered_pooled(tmp_path):
 
 
 def test_the_noise_table_tests_a_setting_over_all_its_seeds(tmp_path):
-    """The sweep section's table: a point run under two seeds gets its permutation p over
-    every (seed, unit) pair, not a blank."""
+    """The sweep section's table: a point run under two seeds gets a p-value (the paired
+    bootstrap's, over seeds and units), not a blank."""
     import re
 
     from rcwork.sweep.report import NLL, curve_points, noise_table
@@ -262,4 +272,4 @@ def test_the_noise_table_tests_a_setting_over_all_its_seeds(tmp_path):
     cells = re.findall(r"<td>([^<]*)</td>", table)
     assert "paired" in cells and "1 comparison with the reference" in table
     p = float(cells[cells.index("paired") + 1])
-    assert p < 0.001  # 16 (seed, record) pairs, all one way
+    assert p <= 0.001  # no replicate reaches zero: 2000 replicates' smallest p

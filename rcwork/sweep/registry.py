@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rcwork.bootstrap import (Interval, Units, difference, holm, interval,
-                              permutation_test, stack)
+from rcwork.bootstrap import (Interval, Units, difference, difference_p, holm, interval,
+                              permutation_test)
 from rcwork.jsonl import read_jsonl_values, write_jsonl
 from rcwork.stage_files import DistillMetrics, EvaluationResults, read_json
 from rcwork.sweep.plan import _locked, run_dir
@@ -127,10 +127,12 @@ def setting(row: dict[str, Any]) -> str:
 
 
 def _compare(a: list[Units], b: list[Units]) -> tuple[Interval, float]:
-    """``a − b`` paired unit by unit (and seed by seed, in order): the bootstrap interval, and
-    a sign-flip permutation p-value over every (seed, unit) pair."""
+    """``a − b`` paired unit by unit (and seed by seed, in order): the bootstrap interval,
+    and its p-value: for one seed a sign-flip permutation test on the units; for several, the
+    hierarchical bootstrap's own (:func:`rcwork.bootstrap.difference_p`), which carries the
+    seed-to-seed noise as the interval does."""
     d, _ = difference(a, b)
-    return d, permutation_test(stack(a), stack(b))
+    return d, permutation_test(a[0], b[0]) if len(a) == 1 else difference_p(a, b)
 
 
 def compare_to_reference(sweep_dir: Path, rows: list[dict[str, Any]]) -> None:
@@ -145,8 +147,9 @@ def compare_to_reference(sweep_dir: Path, rows: list[dict[str, Any]]) -> None:
 
     A setting run under several seeds is also compared over all of them at once
     (``pooled_*``, the same on each of its rows): the bootstrap resamples seeds and the units
-    inside each, the permutation test flips every (seed, unit) pair, and Holm runs over these
-    pooled comparisons as a family of their own (``pooled_comparisons``)."""
+    inside each, the p-value is read off those replicates (so seed-to-seed noise counts), and
+    Holm runs over these pooled comparisons as a family of their own
+    (``pooled_comparisons``)."""
     for r in rows:
         r.update(dict.fromkeys(PAIRED_COLUMNS + SET_PAIRED_COLUMNS + POOLED_COLUMNS))
     done = [r for r in rows if r.get("curves")]

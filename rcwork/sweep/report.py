@@ -26,8 +26,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from rcwork.sweep import paper
-from rcwork.bootstrap import (Interval, Units, difference, holm, interval, permutation_test,
-                              stack)
+from rcwork.bootstrap import (Interval, Units, difference, difference_p, holm, interval,
+                              permutation_test)
 from rcwork.stage_files import DistillMetrics, EvaluationResults, read_json
 from rcwork.sweep.registry import EXTRA_SETS, heldout_units, problem_units, read_registry
 from rcwork.display.html import html_table
@@ -294,8 +294,10 @@ def noise_table(points: list[CurvePoint], metric: Metric) -> str:
             "better" if (d.value > 0) == metric.higher_is_better else "worse")
         if d.contains(0.0):
             inside.append(p.label)
-        # paired: every (seed, unit) pair's sign flipped at once
-        p_values.append(permutation_test(stack(p.units), stack(r.units)) if paired else None)
+        # one seed: a permutation test on the units; several: the bootstrap's own p, which
+        # carries the seeds' noise as the interval does
+        p_values.append(None if not paired else permutation_test(p.units[0], r.units[0])
+                        if len(p.units) == 1 else difference_p(p.units, r.units))
         rows.append([p.label, _fmt(metric.scale(p.ci.value)),
                      _fmt_ci(metric.scale(d.value), metric.scale(d.low), metric.scale(d.high)),
                      "paired" if paired else "unpaired", verdict])
@@ -324,7 +326,8 @@ def noise_table(points: list[CurvePoint], metric: Metric) -> str:
                  "reports, so a difference is the difference of the reported NLLs"
                  if metric is NLL else "per problem")
     note += (f" {len(tested)} comparison{'s' if len(tested) != 1 else ''} with the reference; "
-             f"p: a paired sign-flip permutation test, then Holm's adjustment over the "
+             f"p: a paired sign-flip permutation test (over several seeds, the paired "
+             f"bootstrap's own p), then Holm's adjustment over the "
              f"{len(tested)}; weighting {weighting}.")
     return (html_table(rows, ["point", metric.label, "difference to reference [95% CI]",
                           "bootstrap", "p", "p (Holm)", "verdict"])
