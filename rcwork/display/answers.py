@@ -238,7 +238,8 @@ def reinforce_answer(d: Path) -> str | None:
     return line + (": too few problems to tell a change from noise." if n < 20 else ".")
 
 
-def _answers_parts(lines: list[str], rows: list[dict[str, Any]]) -> list[str | go.Figure]:
+def _answers_parts(lines: list[str], rows: list[dict[str, Any]], *, details: str
+                   ) -> list[str | go.Figure]:
     body = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
     parts: list[str | go.Figure] = [
         "<h2 id='answers'>What this run answered</h2>",
@@ -247,8 +248,7 @@ def _answers_parts(lines: list[str], rows: list[dict[str, Any]]) -> list[str | g
         "problems) with its 95% bootstrap interval; p-values are Holm-adjusted over every "
         "comparison of the sweep (a setting run under several seeds is stated pooled over "
         "them, Holm-adjusted over the sweep's pooled comparisons).  The forest plot below "
-        "draws the sweep's lines; details in the sweep's noise tables and the evaluation "
-        "section.</p>",
+        f"draws the sweep's lines; details in {details}.</p>",
         f"<ul class='answers'>{body}</ul>"]
     fig = forest_figure(rows)
     if fig is not None:
@@ -265,7 +265,8 @@ def answers_section(run_dir: Path) -> list[str | go.Figure]:
     for line in (evaluation_answer(run_dir / "evaluate"), reinforce_answer(run_dir / "reinforce")):
         if line:
             lines.append(line)
-    return _answers_parts(lines, rows)
+    return _answers_parts(lines, rows, details="the sweep's noise tables and the "
+                          "evaluation section")
 
 
 def sweep_answers_section(sweep_dir: Path) -> list[str | go.Figure]:
@@ -274,4 +275,5 @@ def sweep_answers_section(sweep_dir: Path) -> list[str | go.Figure]:
     from rcwork.sweep.registry import read_registry
 
     rows = read_registry(sweep_dir)
-    return _answers_parts(sweep_answers(rows), rows)
+    return _answers_parts(sweep_answers(rows), rows,
+                          details="the noise tables below, one per curve")
