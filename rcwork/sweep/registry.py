@@ -200,15 +200,15 @@ def _pool(sweep_dir: Path, pairs: list[tuple[dict[str, Any], dict[str, Any]]], m
     group = [r for r, _ in pairs]
     seeds = [r.get("seed") for r in group]
     out = []
-    for name, prefix in [(metric, "pooled_diff"), *((n, f"pooled_diff_{n}") for n in EXTRA_SETS)]:
+    for name in (metric, *EXTRA_SETS):
         a = [row_units(sweep_dir, r, name) for r, _ in pairs]
         b = [row_units(sweep_dir, ref, name) for _, ref in pairs]
         if any(x is None or y is None or x.ids != y.ids for x, y in zip(a, b)):
             continue
         d, p = _compare(a, b)
-        tail = "" if name == metric else f"_{name}"
+        tail = "" if name == metric else f"_{name}"  # the primary metric has no suffix
         for r in group:
-            r.update({prefix: d.value, f"pooled_diff_low{tail}": d.low,
+            r.update({f"pooled_diff{tail}": d.value, f"pooled_diff_low{tail}": d.low,
                       f"pooled_diff_high{tail}": d.high, f"pooled_p{tail}": p,
                       "pooled_seeds": seeds})
         out.append((group, f"pooled_p_holm{tail}", p))
