@@ -40,27 +40,17 @@ def _units(row: dict[str, Any]) -> str:
     return f"{row.get('heldout_records')} held-out records"
 
 
-# A measure's columns in a registry row: (difference, low, high, p, Holm p), seed by seed
-# (the row's own run) or pooled over the setting's seeds.
-_PRIMARY = {False: ("diff_vs_reference", "diff_low", "diff_high", "p_permutation", "p_holm"),
-            True: ("pooled_diff", "pooled_diff_low", "pooled_diff_high", "pooled_p",
-                   "pooled_p_holm")}
-
-
-def _set_columns(name: str, pooled: bool) -> tuple[str, ...]:
-    pre = "pooled_" if pooled else ""
-    return tuple(f"{pre}{c}_{name}" for c in ("diff", "diff_low", "diff_high", "p", "p_holm"))
-
-
 def measures(row: dict[str, Any], *, pooled: bool = False) -> list[dict[str, Any]]:
     """Each paired comparison a sweep row carries: the primary metric, then every held-out
     set measured on both runs; ``d``/``lo``/``hi`` are point − reference.  ``pooled``: the
     comparison over all the setting's seeds instead of the row's own seed."""
     out = []
+    from rcwork.sweep.registry import columns
+
     primary = ("records" if row["paired_metric"] == "nll" else "pass_at_1",
                "ΔNLL" if row["paired_metric"] == "nll" else "Δpass@1", _units(row),
-               _PRIMARY[pooled])
-    sets = [(name, "ΔNLL", f"{row.get(f'{name}_units')} {label}", _set_columns(name, pooled))
+               columns(None, pooled=pooled))
+    sets = [(name, "ΔNLL", f"{row.get(f'{name}_units')} {label}", columns(name, pooled=pooled))
             for name, label in SET_LABELS.items()]
     for name, metric, units, (d, lo, hi, p, p_holm) in [primary, *sets]:
         if row.get(d) is not None:

@@ -97,16 +97,26 @@ def make_row(point, *, metrics: DistillMetrics, heldout: dict, results: Evaluati
     return row
 
 
-PAIRED_COLUMNS = ("reference", "paired_metric", "paired_weighting", "diff_vs_reference",
-                  "diff_low", "diff_high", "p_permutation", "p_holm", "comparisons")
-SET_PAIRED_COLUMNS = tuple(f"{c}_{name}" for name in EXTRA_SETS
-                           for c in ("diff", "diff_low", "diff_high", "p", "p_holm"))
+def columns(measure: str | None, *, pooled: bool = False) -> tuple[str, str, str, str, str]:
+    """The registry columns of one paired comparison: (difference, low, high, p, Holm p).
+    ``measure``: None for the primary metric, else a held-out set of :data:`EXTRA_SETS`;
+    ``pooled``: the comparison over all of a setting's seeds instead of the row's own."""
+    if measure is None:
+        return (("pooled_diff", "pooled_diff_low", "pooled_diff_high", "pooled_p",
+                 "pooled_p_holm") if pooled else
+                ("diff_vs_reference", "diff_low", "diff_high", "p_permutation", "p_holm"))
+    pre = "pooled_" if pooled else ""
+    return (f"{pre}diff_{measure}", f"{pre}diff_low_{measure}", f"{pre}diff_high_{measure}",
+            f"{pre}p_{measure}", f"{pre}p_holm_{measure}")
+
+
+PAIRED_COLUMNS = ("reference", "paired_metric", "paired_weighting", *columns(None),
+                  "comparisons")
+SET_PAIRED_COLUMNS = tuple(c for name in EXTRA_SETS for c in columns(name))
 # A setting run under several seeds, compared over all of them at once (the same columns on
 # each of its rows): the primary metric, then each extra held-out set.
-POOLED_COLUMNS = ("pooled_seeds", "pooled_diff", "pooled_diff_low", "pooled_diff_high",
-                  "pooled_p", "pooled_p_holm", "pooled_comparisons") + tuple(
-    f"pooled_{c}_{name}" for name in EXTRA_SETS
-    for c in ("diff", "diff_low", "diff_high", "p", "p_holm"))
+POOLED_COLUMNS = ("pooled_seeds", *columns(None, pooled=True), "pooled_comparisons",
+                  *(c for name in EXTRA_SETS for c in columns(name, pooled=True)))
 
 
 def row_units(sweep_dir: Path, row: dict[str, Any], metric: str) -> Units | None:
@@ -152,9 +162,33 @@ def compare_to_reference(sweep_dir: Path, rows: list[dict[str, Any]]) -> None:
     (``pooled_comparisons``)."""
     for r in rows:
         r.update(dict.fromkeys(PAIRED_COLUMNS + SET_PAIRED_COLUMNS + POOLED_COLUMNS))
-    done = [r for r in rows if r.get("curves")]
+    cache: dict[tuple[str, str], Units | None] = {}
+
+    def units(row: dict[str, Any], name: str) -> Units | None:  # each file read once
+        key = (row["id"], name)
+        if key not in cache:
+            cache[key] = row_units(sweep_dir, row, name)
+        return cache[key]
+
     found: list[tuple[list[dict[str, Any]], str, float]] = []  # (rows, p_holm column, p)
     pooled: list[tuple[list[dict[str, Any]], str, float]] = []
+
+    def compare(group: list[dict[str, Any]], refs: list[dict[str, Any]], name: str,
+                metric: str, family: list) -> bool:
+        """Compare measure ``name`` of ``group`` (one row per seed) with ``refs`` (the same
+        seeds) and write the columns on every row of ``group``; False where not paired."""
+        a, b = [units(r, name) for r in group], [units(r, name) for r in refs]
+        if any(x is None or y is None or x.ids != y.ids for x, y in zip(a, b)):
+            return False  # not the same units: no paired comparison to offer
+        d, p = _compare(a, b)
+        diff, low, high, p_col, holm_col = columns(None if name == metric else name,
+                                                   pooled=family is pooled)
+        for r in group:
+            r.update({diff: d.value, low: d.low, high: d.high, p_col: p})
+        family.append((group, holm_col, p))
+        return True
+
+    done = [r for r in rows if r.get("curves")]
     for curve in dict.fromkeys(c for r in done for c in r["curves"]):
         members = [r for r in done if curve in r["curves"]]
         shared = [r for r in members if len(r["curves"]) > 1]
@@ -166,53 +200,24 @@ def compare_to_reference(sweep_dir: Path, rows: list[dict[str, Any]]) -> None:
             ref = refs.get(r.get("seed"))
             if setting(r) == reference or r["reference"] is not None or ref is None:
                 continue
-            a, b = row_units(sweep_dir, r, metric), row_units(sweep_dir, ref, metric)
-            if a is None or b is None or a.ids != b.ids:
-                continue  # not the same units: no paired comparison to offer
-            d, p = _compare([a], [b])
+            if not compare([r], [ref], metric, metric, found):
+                continue
             r.update(reference=ref["id"], paired_metric=metric,
-                     paired_weighting="per token" if metric == "nll" else "per problem",
-                     diff_vs_reference=d.value, diff_low=d.low, diff_high=d.high,
-                     p_permutation=p)
-            found.append(([r], "p_holm", p))
+                     paired_weighting="per token" if metric == "nll" else "per problem")
             for name in EXTRA_SETS:
-                a, b = row_units(sweep_dir, r, name), row_units(sweep_dir, ref, name)
-                if a is None or b is None or a.ids != b.ids:
-                    continue
-                d, p = _compare([a], [b])
-                r.update({f"diff_{name}": d.value, f"diff_low_{name}": d.low,
-                          f"diff_high_{name}": d.high, f"p_{name}": p})
-                found.append(([r], f"p_holm_{name}", p))
+                compare([r], [ref], name, metric, found)
             groups.setdefault(setting(r), []).append((r, ref))
         for pairs in groups.values():
             if len(pairs) > 1:
-                pooled += _pool(sweep_dir, pairs, metric)
+                group, group_refs = [r for r, _ in pairs], [ref for _, ref in pairs]
+                if any([compare(group, group_refs, name, metric, pooled)
+                        for name in (metric, *EXTRA_SETS)]):
+                    for r in group:
+                        r["pooled_seeds"] = [x.get("seed") for x in group]
     for family, total in ((found, "comparisons"), (pooled, "pooled_comparisons")):
         for (group, column, _), p in zip(family, holm([p for _, _, p in family])):
             for r in group:
                 r.update({column: p, total: len(family)})
-
-
-def _pool(sweep_dir: Path, pairs: list[tuple[dict[str, Any], dict[str, Any]]], metric: str
-          ) -> list[tuple[list[dict[str, Any]], str, float]]:
-    """The pooled comparisons of one setting's seeds with the reference's (each pair: a row and
-    its reference of the same seed); returns them for Holm's adjustment."""
-    group = [r for r, _ in pairs]
-    seeds = [r.get("seed") for r in group]
-    out = []
-    for name in (metric, *EXTRA_SETS):
-        a = [row_units(sweep_dir, r, name) for r, _ in pairs]
-        b = [row_units(sweep_dir, ref, name) for _, ref in pairs]
-        if any(x is None or y is None or x.ids != y.ids for x, y in zip(a, b)):
-            continue
-        d, p = _compare(a, b)
-        tail = "" if name == metric else f"_{name}"  # the primary metric has no suffix
-        for r in group:
-            r.update({f"pooled_diff{tail}": d.value, f"pooled_diff_low{tail}": d.low,
-                      f"pooled_diff_high{tail}": d.high, f"pooled_p{tail}": p,
-                      "pooled_seeds": seeds})
-        out.append((group, f"pooled_p_holm{tail}", p))
-    return out
 
 
 def collect(plan) -> list[dict[str, Any]]:
